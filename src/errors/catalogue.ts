@@ -21,6 +21,7 @@ export const catalogue = {
   ION_ERR_LEASE_EXPIRED: { severity: 'fault', title: 'Device lease expired without renewal' },
   ION_ERR_SENSOR_IMPLAUSIBLE: { severity: 'fault', title: 'Current or voltage reading implausible' },
   ION_ERR_VOLTAGE_LIMIT: { severity: 'fault', title: 'Measured voltage above the compliance limit' },
+  ION_ERR_POLARITY_UNDER_CURRENT: { severity: 'limit', title: 'Polarity change refused while current flows' },
   // Engine events
   ION_EVT_PRECHECK_OK: { severity: 'info', title: 'Load measured with the probe current' },
   ION_ERR_PRECHECK_LOAD: { severity: 'fault', title: 'Load out of the plausible window at precheck' },
@@ -33,8 +34,8 @@ export const catalogue = {
   ION_EVT_RAMP_DOWN: { severity: 'info', title: 'Ramp-down' },
   ION_EVT_COMPLETE: { severity: 'info', title: 'Session complete' },
   ION_EVT_ABORT: { severity: 'info', title: 'Session stopped by the user' },
-  ION_ERR_CONTACT_TIMEOUT: { severity: 'fault', title: 'No contact within the allowed time' },
-  ION_ERR_PAUSE_TIMEOUT: { severity: 'fault', title: 'Paused for longer than allowed' },
+  ION_ERR_CONTACT_TIMEOUT: { severity: 'warning', title: 'No contact within the allowed time' },
+  ION_ERR_PAUSE_TIMEOUT: { severity: 'warning', title: 'Paused for longer than allowed' },
   ION_ERR_INVALID_PLAN: { severity: 'fault', title: 'Session plan invalid' },
   // Input and usage errors
   ION_ERR_USAGE: { severity: 'error', title: 'Invalid command-line usage' },

@@ -1,0 +1,15 @@
+import type { MilliAmp, MilliAmpMinute, MilliAmpPerSecond } from '../units/quantities.js';
+
+/**
+ * Charge still delivered while ramping a current down to zero at a slope: I² / (2 × slope), in mA·min. The engine
+ * starts its final ramp-down early by this much so that the session ends on the prescribed dose, not past it.
+ */
+export const rampDownCharge = (i: MilliAmp, slope: MilliAmpPerSecond): MilliAmpMinute =>
+  (slope > 0 ? (i * i) / (2 * slope) / 60 : 0) as MilliAmpMinute;
+
+/**
+ * The largest current from which a ramp-down at `slope` still ends within `remaining` mA·min: the inverse of
+ * `rampDownCharge`. The supervisor uses it as a smooth dose envelope.
+ */
+export const currentForRemainingCharge = (remaining: MilliAmpMinute, slope: MilliAmpPerSecond): MilliAmp =>
+  (remaining > 0 ? Math.sqrt(2 * slope * remaining * 60) : 0) as MilliAmp;

@@ -1,0 +1,569 @@
+import type { DeviceCommand, DeviceInfo, Polarity, Telemetry } from '../device/device.js';
+import { dutyOf } from '../device/device.js';
+import type { ErrorCode } from '../errors/catalogue.js';
+import type { MilliAmp, MilliAmpMinute, Millisecond } from '../units/quantities.js';
+import { rampDownCharge } from './dose.js';
+import type { SessionEvent } from './events.js';
+import { NO_EVENTS } from './events.js';
+import { measuredCurrent, readCircuit } from './load-reading.js';
+import { validatePlan } from './plan-checks.js';
+import type { SessionPlan } from './session-plan.js';
+
+export type Phase =
+  | 'precheck'
+  | 'await-contact'
+  | 'ramp-up'
+  | 'treat'
+  | 'reversal'
+  | 'pause'
+  | 'ramp-down'
+  | 'complete'
+  | 'aborted'
+  | 'fault';
+
+export type SessionStatus = 'running' | 'completed' | 'aborted' | 'fault';
+
+export type OperatorCommand = 'pause' | 'resume' | 'abort';
+
+/** What the supervisor concluded from the previous control period; the engine acts on it. */
+export interface SupervisorVerdict {
+  /** Latched supervisor fault, if any: the engine latches too. */
+  readonly fault: ErrorCode | null;
+  /** The supervisor's dose envelope is closing: ramp down now. */
+  readonly doseReached: boolean;
+  /** The supervisor's duration cap is reached: ramp down now. */
+  readonly durationCapReached: boolean;
+}
+
+export interface StepInput {
+  /** Newest telemetry sample, if one arrived since the last step. */
+  readonly telemetry?: Telemetry | undefined;
+  readonly operator?: OperatorCommand | undefined;
+  readonly verdict?: SupervisorVerdict | undefined;
+}
+
+/** Static inputs of one session: the plan and the device it runs on. */
+export interface EngineConfig {
+  readonly plan: SessionPlan;
+  readonly device: DeviceInfo;
+}
+
+type ReversalStage = 'down' | 'dead' | 'up';
+
+/** The whole state of a session. Plain data: step() returns a new one and never changes the old. */
+export interface EngineState {
+  readonly phase: Phase;
+  /** How a ramp-down will end. */
+  readonly ending: 'completed' | 'aborted';
+  readonly startedAt: number;
+  readonly phaseSince: number;
+  readonly lastStepAt: number;
+  /** Ramp reference: the average current the engine is steering to (mA). */
+  readonly reference: number;
+  /** Reference of the previous step: the sample that arrives now was produced under it. */
+  readonly lastReference: number;
+  /** Regulator gain correction applied to the reference (corrects the device's DAC gain and offset). */
+  readonly gain: number;
+  /** Last commanded average current (mA). */
+  readonly command: number;
+  readonly outputEnabled: boolean;
+  readonly polarity: Polarity;
+  readonly seq: number;
+  /** Timer: treatment time with current flowing (ms). Stops in pause and dead time. */
+  readonly treatedMs: number;
+  /** Charge integrated from the measured current (mA·ms). */
+  readonly deliveredMAms: number;
+  /** Charge with electrode A as anode (mA·ms). */
+  readonly anodalMAms: number;
+  readonly lastSampleSeq: number;
+  readonly lastSampleT: number;
+  readonly lastMeasured: number;
+  readonly peakMeasured: number;
+  /** Last load reading, Ω (NaN when unknown). */
+  readonly load: number;
+  readonly closedSince: number;
+  readonly openSamples: number;
+  readonly rampSlope: number;
+  readonly reversals: number;
+  readonly nextReversal: number;
+  readonly reversalStage: ReversalStage | null;
+  readonly stageSince: number;
+  readonly pendingSwitch: boolean;
+  readonly pauseReason: 'contact' | 'operator' | null;
+  readonly pausedAt: number;
+  readonly pauses: number;
+  readonly resumeRequested: boolean;
+  readonly inCompliance: boolean;
+  readonly fault: ErrorCode | null;
+  readonly precheckSeq: number;
+}
+
+export interface StepResult {
+  readonly state: EngineState;
+  readonly command: DeviceCommand;
+  readonly events: readonly SessionEvent[];
+}
+
+const TERMINAL: ReadonlySet<Phase> = new Set(['complete', 'aborted', 'fault']);
+/** Phases in which the treatment timer runs (current is meant to flow). */
+const TIMED: ReadonlySet<Phase> = new Set(['ramp-up', 'treat']);
+/** Output considered off below this measured current (mA). */
+const OFF_CURRENT = 0.1;
+/** Regulator: fraction of the relative error corrected per sample, and the widest correction allowed. */
+const REGULATOR_GAIN = 0.3;
+const GAIN_RANGE = 0.08;
+/** Consecutive open readings before a pause (filters a single noisy sample). */
+const OPEN_SAMPLES_TO_PAUSE = 2;
+
+export const isTerminal = (p: Phase): boolean => TERMINAL.has(p);
+
+export const statusOf = (s: EngineState): SessionStatus =>
+  s.phase === 'complete' ? 'completed' : s.phase === 'aborted' ? 'aborted' : s.phase === 'fault' ? 'fault' : 'running';
+
+/** Effective target: the plan's, within every cap the plan itself states and the device can reach. */
+export function effectiveTarget(cfg: EngineConfig): MilliAmp {
+  const p = cfg.plan;
+  return Math.min(p.target, p.maxCurrent, p.maxDensity * p.area, cfg.device.maxCurrent * dutyOf(p.waveform)) as MilliAmp;
+}
+
+/** Where the first reversal falls, in the unit of progress the plan ends on (treated ms or delivered mA·ms). */
+function reversalMark(cfg: EngineConfig, index: number): number {
+  const p = cfg.plan;
+  const r = p.reversal;
+  if (r.kind === 'none') return Infinity;
+  if (r.kind === 'half-time') {
+    if (index > 0) return Infinity;
+    return p.endOn === 'dose' ? (p.dose * 60_000) / 2 : (p.duration * 1000) / 2;
+  }
+  const at = r.times[index];
+  return at === undefined ? Infinity : at * 1000;
+}
+
+function progressFor(cfg: EngineConfig, s: EngineState): number {
+  const r = cfg.plan.reversal;
+  return r.kind === 'half-time' && cfg.plan.endOn === 'dose' ? s.deliveredMAms : s.treatedMs;
+}
+
+/** Start a session: validates the plan and begins the precheck with the probe current. */
+export function startSession(cfg: EngineConfig, now: Millisecond): StepResult {
+  validatePlan(cfg.plan, cfg.device);
+  const p = cfg.plan;
+  const state: EngineState = {
+    phase: 'precheck',
+    ending: 'completed',
+    startedAt: now,
+    phaseSince: now,
+    lastStepAt: now,
+    reference: p.probeCurrent,
+    lastReference: p.probeCurrent,
+    gain: 1,
+    command: p.probeCurrent,
+    outputEnabled: true,
+    polarity: p.polarity,
+    seq: 1,
+    treatedMs: 0,
+    deliveredMAms: 0,
+    anodalMAms: 0,
+    lastSampleSeq: -1,
+    lastSampleT: -1,
+    lastMeasured: 0,
+    peakMeasured: 0,
+    load: NaN,
+    closedSince: -1,
+    openSamples: 0,
+    rampSlope: p.rampUp,
+    reversals: 0,
+    nextReversal: reversalMark(cfg, 0),
+    reversalStage: null,
+    stageSince: now,
+    pendingSwitch: false,
+    pauseReason: null,
+    pausedAt: -1,
+    pauses: 0,
+    resumeRequested: false,
+    inCompliance: false,
+    fault: null,
+    precheckSeq: 1,
+  };
+  const ev: SessionEvent[] = [
+    {
+      t: 0 as Millisecond,
+      code: 'ION_EVT_PRECHECK_OK',
+      message: `precheck: probing the load with ${fmt(p.probeCurrent)} mA`,
+      source: 'engine',
+    },
+  ];
+  return { state, command: commandOf(cfg, state), events: ev };
+}
+
+function commandOf(cfg: EngineConfig, s: EngineState): DeviceCommand {
+  return {
+    setpoint: s.command as MilliAmp,
+    lease: cfg.plan.lease,
+    polarity: s.polarity,
+    waveform: cfg.plan.waveform,
+    outputEnabled: s.outputEnabled,
+    seq: s.seq,
+  };
+}
+
+const fmt = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+const fmtOhm = (x: number): string => (Number.isFinite(x) ? `${Math.round(x)} Ω` : 'open');
+
+/** Delivered charge in mA·min. */
+export const deliveredOf = (s: EngineState): MilliAmpMinute => (s.deliveredMAms / 60_000) as MilliAmpMinute;
+
+/**
+ * One control period. Pure: the same state, input and time always give the same result; no clock, no I/O, no
+ * randomness. The returned command still passes through the supervisor before it reaches the device.
+ */
+export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now: Millisecond): StepResult {
+  if (TERMINAL.has(prev.phase)) {
+    return { state: prev, command: commandOf(cfg, prev), events: NO_EVENTS };
+  }
+  const p = cfg.plan;
+  const dt = Math.max(0, now - prev.lastStepAt) / 1000;
+  const out = new EventCollector(now - prev.startedAt);
+  const emit = out.emit;
+
+  // Mutable working copy; the caller's state is never touched.
+  const s: { -readonly [K in keyof EngineState]: EngineState[K] } = { ...prev, lastStepAt: now };
+  const enter = (phase: Phase): void => {
+    s.phase = phase;
+    s.phaseSince = now;
+  };
+  const target = effectiveTarget(cfg);
+
+  // 1. Telemetry: dose from the measured current, and the circuit reading.
+  const tel = input.telemetry;
+  const fresh = tel !== undefined && tel.seq > prev.lastSampleSeq;
+  let reading: ReturnType<typeof readCircuit>['reading'] = 'unknown';
+  let measured = prev.lastMeasured;
+  if (fresh) {
+    measured = measuredCurrent(tel);
+    const windows = prev.lastSampleSeq < 0 ? 1 : Math.min(tel.seq - prev.lastSampleSeq, 5);
+    const q = measured * windows * cfg.device.samplePeriod;
+    s.deliveredMAms += q;
+    if (tel.current > 0) s.anodalMAms += q;
+    s.lastSampleSeq = tel.seq;
+    s.lastSampleT = tel.t;
+    s.lastMeasured = measured;
+    if (measured > s.peakMeasured) s.peakMeasured = measured;
+    const r = readCircuit(tel, prev.command as MilliAmp, p.shortBelow, p.openAbove);
+    reading = r.reading;
+    s.load = r.load;
+    s.openSamples = reading === 'open' ? prev.openSamples + 1 : 0;
+  }
+
+  // 2. Latched faults: the supervisor's verdict and the device's hardware trip.
+  const fault: ErrorCode | null =
+    input.verdict?.fault ?? (fresh && tel.flags.tripped ? 'ION_ERR_HW_TRIP' : null) ?? null;
+  if (fault !== null) {
+    s.fault = fault;
+    enter('fault');
+    s.reference = 0;
+    s.command = 0;
+    s.outputEnabled = false;
+    s.seq = prev.seq + 1;
+    emit(fault, `fault latched (${fault}); output off`);
+    return { state: s, command: commandOf(cfg, s), events: out.list() };
+  }
+  if (reading === 'short' && s.phase !== 'precheck') {
+    s.fault = 'ION_ERR_SHORT_CIRCUIT';
+    enter('fault');
+    s.reference = 0;
+    s.command = 0;
+    s.outputEnabled = false;
+    s.seq = prev.seq + 1;
+    emit('ION_ERR_SHORT_CIRCUIT', `load ${fmtOhm(s.load)} is below the short-circuit threshold ${p.shortBelow} Ω`);
+    return { state: s, command: commandOf(cfg, s), events: out.list() };
+  }
+
+  // 3. Operator commands.
+  const op = input.operator;
+  if (op === 'abort' && s.phase !== 'ramp-down') {
+    if (s.phase === 'precheck' || s.phase === 'await-contact' || (s.phase === 'pause' && measured < OFF_CURRENT)) {
+      return finish(cfg, s, prev, now, 'aborted', out);
+    }
+    s.ending = 'aborted';
+    enter('ramp-down');
+    emit('ION_EVT_ABORT', 'stopped by the operator: ramping down');
+  } else if (op === 'abort' && s.phase === 'ramp-down') {
+    s.ending = 'aborted';
+  }
+  if (op === 'pause' && (s.phase === 'ramp-up' || s.phase === 'treat' || s.phase === 'reversal')) {
+    enterPause(s, p, 'operator', now, enter);
+    emit('ION_EVT_PAUSE', 'paused by the operator: ramping down, timer stopped');
+  }
+  if (op === 'resume' && s.phase === 'pause') s.resumeRequested = true;
+
+  // 4. Compliance: the device could not reach the command. Follow the reference down to what flows, so that a
+  // falling load can never turn a waiting set point into a step of current.
+  const compliance = fresh && tel.flags.compliance;
+  if (compliance && (s.phase === 'ramp-up' || s.phase === 'treat' || s.phase === 'reversal')) {
+    if (!prev.inCompliance) {
+      emit(
+        'ION_ERR_COMPLIANCE',
+        `set point ${fmt(s.reference)} mA unreachable at ${fmt(cfg.device.compliance, 0)} V (load ${fmtOhm(s.load)}); delivering ${fmt(measured)} mA`,
+      );
+    }
+    s.inCompliance = true;
+    s.reference = Math.min(s.reference, measured / Math.max(s.gain, 1e-6));
+  } else if (fresh && !compliance) {
+    s.inCompliance = false;
+  }
+
+  // 5. Contact lost: pause without a current step.
+  const contactLost = s.openSamples >= OPEN_SAMPLES_TO_PAUSE;
+  if (contactLost && (s.phase === 'ramp-up' || s.phase === 'treat' || s.phase === 'reversal')) {
+    enterPause(s, p, 'contact', now, enter);
+    s.reference = Math.min(s.reference, measured);
+    emit('ION_EVT_PAUSE', `contact lost (load ${fmtOhm(s.load)}): paused, timer stopped`);
+  }
+
+  // 6. Phase logic.
+  switch (s.phase) {
+    case 'precheck': {
+      s.reference = p.probeCurrent;
+      if (fresh && tel.ackSeq >= s.precheckSeq && now - s.phaseSince >= 3 * cfg.device.samplePeriod) {
+        if (reading === 'short') {
+          s.fault = 'ION_ERR_PRECHECK_LOAD';
+          enter('fault');
+          s.reference = 0;
+          s.command = 0;
+          s.outputEnabled = false;
+          s.seq = prev.seq + 1;
+          emit('ION_ERR_PRECHECK_LOAD', `load ${fmtOhm(s.load)} below ${p.shortBelow} Ω at precheck: short circuit`);
+          return { state: s, command: commandOf(cfg, s), events: out.list() };
+        }
+        emit(
+          'ION_EVT_PRECHECK_OK',
+          reading === 'closed'
+            ? `load ${fmtOhm(s.load)} at ${fmt(measured)} mA probe`
+            : 'no contact yet: waiting for the circuit to close',
+        );
+        enter('await-contact');
+        s.closedSince = reading === 'closed' ? now : -1;
+      }
+      break;
+    }
+    case 'await-contact': {
+      s.reference = p.probeCurrent;
+      if (fresh) s.closedSince = reading === 'closed' ? (prev.closedSince >= 0 ? prev.closedSince : now) : -1;
+      if (s.closedSince >= 0 && now - s.closedSince >= p.contactDebounce * 1000) {
+        emit('ION_EVT_CONTACT', `circuit closed (load ${fmtOhm(s.load)}): soft start at ${fmt(p.rampUp)} mA/s`);
+        enter('ramp-up');
+        s.rampSlope = p.rampUp;
+      } else if (now - s.phaseSince > p.contactTimeout * 1000) {
+        emit('ION_ERR_CONTACT_TIMEOUT', `no contact within ${p.contactTimeout} s: session ended without current`);
+        return finish(cfg, s, prev, now, 'aborted', out);
+      }
+      break;
+    }
+    case 'ramp-up': {
+      if (!s.inCompliance) s.reference = Math.min(target, s.reference + s.rampSlope * dt);
+      if (s.reference >= target) {
+        s.reference = target;
+        enter('treat');
+        emit('ION_EVT_TREAT', `target ${fmt(target)} mA reached`);
+      }
+      break;
+    }
+    case 'treat': {
+      // Back to target after a compliance episode, on the soft-start slope.
+      if (!s.inCompliance && s.reference < target) s.reference = Math.min(target, s.reference + p.rampUp * dt);
+      if (s.reference > target) s.reference = target;
+      break;
+    }
+    case 'reversal': {
+      if (s.reversalStage === 'down') {
+        s.reference = Math.max(0, s.reference - p.rampDown * dt);
+        if (s.reference <= 0 && (!fresh || measured < OFF_CURRENT)) {
+          s.reversalStage = 'dead';
+          s.stageSince = now;
+        }
+      } else if (s.reversalStage === 'dead') {
+        s.reference = 0;
+        if (now - s.stageSince >= p.deadTime * 1000) {
+          s.polarity = s.polarity === '+' ? '-' : '+';
+          s.reversals += 1;
+          s.nextReversal = reversalMark(cfg, s.reversals);
+          s.reversalStage = 'up';
+          s.stageSince = now;
+          emit(
+            'ION_EVT_REVERSAL',
+            `polarity reversed: electrode A now ${s.polarity === '+' ? 'anode' : 'cathode'}; ramp-up at ${fmt(p.rampUpAfterReversal)} mA/s`,
+          );
+        }
+      } else {
+        if (!s.inCompliance) s.reference = Math.min(target, s.reference + p.rampUpAfterReversal * dt);
+        if (s.reference >= target) {
+          s.reference = target;
+          s.reversalStage = null;
+          enter('treat');
+          emit('ION_EVT_TREAT', `target ${fmt(target)} mA reached after reversal`);
+        }
+      }
+      break;
+    }
+    case 'pause': {
+      const toward = s.pendingSwitch ? 0 : p.probeCurrent;
+      if (s.reference > toward) s.reference = Math.max(toward, s.reference - p.rampDown * dt);
+      else s.reference = toward;
+      // A reversal cut short by the pause completes here, once the output has been off for the dead time.
+      if (s.pendingSwitch && s.reference <= 0 && measured < OFF_CURRENT) {
+        if (s.stageSince < 0) s.stageSince = now;
+        if (now - s.stageSince >= p.deadTime * 1000) {
+          s.polarity = s.polarity === '+' ? '-' : '+';
+          s.reversals += 1;
+          s.nextReversal = reversalMark(cfg, s.reversals);
+          s.pendingSwitch = false;
+          s.rampSlope = Math.min(p.rampUp, p.rampUpAfterReversal);
+          emit('ION_EVT_REVERSAL', `polarity reversed during the pause: electrode A now ${s.polarity === '+' ? 'anode' : 'cathode'}`);
+        }
+      } else if (s.pendingSwitch) {
+        s.stageSince = -1;
+      }
+      if (fresh) s.closedSince = reading === 'closed' ? (prev.closedSince >= 0 ? prev.closedSince : now) : -1;
+      const mayResume = s.pauseReason === 'contact' || s.resumeRequested;
+      if (
+        mayResume &&
+        !s.pendingSwitch &&
+        s.closedSince >= 0 &&
+        now - s.closedSince >= p.contactDebounce * 1000 &&
+        s.reference <= p.probeCurrent
+      ) {
+        emit('ION_EVT_RESUME', `contact back (load ${fmtOhm(s.load)}): resuming with a soft start`);
+        s.pauseReason = null;
+        s.resumeRequested = false;
+        enter('ramp-up');
+      } else if (now - s.pausedAt > p.pauseTimeout * 1000) {
+        emit('ION_ERR_PAUSE_TIMEOUT', `paused for more than ${p.pauseTimeout} s: session ended`);
+        s.ending = 'aborted';
+        enter('ramp-down');
+      }
+      break;
+    }
+    case 'ramp-down': {
+      s.reference = Math.max(0, s.reference - p.rampDown * dt);
+      if (s.reference <= 0 && (measured < OFF_CURRENT || now - s.phaseSince > 5000)) {
+        return finish(cfg, s, prev, now, s.ending, out);
+      }
+      break;
+    }
+  }
+
+  // 7. Timer, end of treatment and reversal.
+  // The timer ran over the last period if current was meant to flow in it: ramp-up, treat and the ramps of a
+  // reversal; not the dead time, a pause or the final ramp-down.
+  if (TIMED.has(prev.phase) || (prev.phase === 'reversal' && prev.reversalStage !== 'dead')) {
+    s.treatedMs += now - prev.lastStepAt;
+  }
+  if (s.phase === 'ramp-up' || s.phase === 'treat' || s.phase === 'reversal') {
+    const v = input.verdict;
+    const doseDue =
+      p.endOn === 'dose' && (s.deliveredMAms / 60_000 + rampDownCharge(s.command as MilliAmp, p.rampDown)) >= p.dose;
+    const timeDue = p.endOn === 'duration' && s.treatedMs >= p.duration * 1000;
+    const capDue = s.treatedMs >= p.durationCap * 1000;
+    if (doseDue || timeDue || capDue || v?.doseReached || v?.durationCapReached) {
+      if (capDue && !doseDue && !timeDue) {
+        emit('ION_ERR_DURATION_CAP', `treatment time cap ${p.durationCap} s reached before the dose: ending`);
+      }
+      emit(
+        'ION_EVT_RAMP_DOWN',
+        `${doseDue ? 'dose' : timeDue ? 'time' : 'cap'} reached (${fmt(s.deliveredMAms / 60_000)} mA·min): ramping down`,
+      );
+      s.ending = 'completed';
+      s.reversalStage = null;
+      enter('ramp-down');
+      s.reference = Math.max(0, s.reference - p.rampDown * dt);
+    } else if (s.phase === 'treat' && progressFor(cfg, s) >= s.nextReversal) {
+      enter('reversal');
+      s.reversalStage = 'down';
+      s.stageSince = now;
+      emit('ION_EVT_REVERSAL', `reversal: ramping down at ${fmt(p.rampDown)} mA/s before switching polarity`);
+    }
+  }
+
+  // 8. Regulator: correct the device's gain from the measured current (only at a steady, reachable reference).
+  if (
+    fresh &&
+    !s.inCompliance &&
+    prev.lastReference >= 0.2 * target &&
+    (s.phase === 'treat' || s.phase === 'ramp-up' || s.phase === 'reversal') &&
+    s.reversalStage !== 'dead'
+  ) {
+    const err = (prev.lastReference * prev.gain - measured) / prev.lastReference;
+    // measured ≈ G × command: drive gain toward 1 / G.
+    const g = prev.gain + (REGULATOR_GAIN * err) / Math.max(1 - err, 0.5);
+    s.gain = Math.min(1 + GAIN_RANGE, Math.max(1 - GAIN_RANGE, g));
+  }
+
+  // 9. The command: reference × gain, never stepping faster than the comfort limit (rising or falling), except
+  // falling to what already flows (a command above the measured current changes nothing the patient feels).
+  const wanted = Math.max(0, s.phase === 'pause' || s.phase === 'precheck' || s.phase === 'await-contact' ? s.reference : s.reference * s.gain);
+  const room = p.comfortDidt * Math.max(dt, cfg.device.samplePeriod / 1000);
+  let cmd = wanted;
+  if (cmd > prev.command + room) cmd = prev.command + room;
+  const floor = Math.min(prev.command - room, measured + room);
+  if (cmd < floor) cmd = Math.max(floor, 0);
+  s.command = cmd;
+  s.lastReference = s.reference;
+  s.outputEnabled = true;
+  s.seq = prev.seq + 1;
+  return { state: s, command: commandOf(cfg, s), events: out.list() };
+}
+
+function enterPause(
+  s: { -readonly [K in keyof EngineState]: EngineState[K] },
+  plan: SessionPlan,
+  reason: 'contact' | 'operator',
+  now: number,
+  enter: (p: Phase) => void,
+): void {
+  if (s.phase === 'reversal' && (s.reversalStage === 'down' || s.reversalStage === 'dead')) s.pendingSwitch = true;
+  s.reversalStage = null;
+  s.pauseReason = reason;
+  s.pausedAt = now;
+  s.pauses += 1;
+  s.closedSince = -1;
+  s.resumeRequested = false;
+  s.stageSince = -1;
+  s.inCompliance = false;
+  // Resume with the soft-start slope (or the gentler post-reversal slope if a reversal completes in the pause).
+  s.rampSlope = plan.rampUp;
+  enter('pause');
+}
+
+function finish(
+  cfg: EngineConfig,
+  s: { -readonly [K in keyof EngineState]: EngineState[K] },
+  prev: EngineState,
+  now: number,
+  how: 'completed' | 'aborted',
+  out: EventCollector,
+): StepResult {
+  s.phase = how === 'completed' ? 'complete' : 'aborted';
+  s.phaseSince = now;
+  s.reference = 0;
+  s.command = 0;
+  s.outputEnabled = false;
+  s.seq = prev.seq + 1;
+  out.emit(
+    how === 'completed' ? 'ION_EVT_COMPLETE' : 'ION_EVT_ABORT',
+    `${how === 'completed' ? 'session complete' : 'session stopped'}: ${fmt(s.deliveredMAms / 60_000)} mA·min delivered in ${fmt(s.treatedMs / 1000, 0)} s of treatment`,
+  );
+  return { state: s, command: commandOf(cfg, s), events: out.list() };
+}
+
+/** Collects a step's events; allocates only when there is one. */
+class EventCollector {
+  private events: SessionEvent[] | null = null;
+  constructor(private readonly t: number) {}
+  readonly emit = (code: ErrorCode, message: string): void => {
+    (this.events ??= []).push({ t: this.t as Millisecond, code, message, source: 'engine' });
+  };
+  list(): readonly SessionEvent[] {
+    return this.events ?? NO_EVENTS;
+  }
+}

@@ -1,0 +1,119 @@
+import type { DeviceInfo, Waveform } from '../device/device.js';
+import { DC } from '../device/device.js';
+import type { SessionPlan } from '../engine/session-plan.js';
+import { IontoError } from '../errors/catalogue.js';
+import type {
+  Fraction,
+  Hertz,
+  MilliAmp,
+  MilliAmpMinute,
+  MilliAmpPerSecond,
+  MilliAmpPerSqCm,
+  Millisecond,
+  Ohm,
+  Second,
+  SquareCm,
+} from '../units/quantities.js';
+import type { Protocol, ProtocolMode } from './protocol-schema.js';
+
+/** What the operator may choose for one session, within the protocol's ranges. */
+export interface PlanChoices {
+  readonly zone?: string | undefined;
+  readonly mode?: string | undefined;
+  readonly current?: MilliAmp | undefined;
+  readonly minutes?: number | undefined;
+}
+
+/** Leases cover this many control periods: a host that misses them has stopped. */
+const LEASE_PERIODS = 5;
+
+function waveformOf(mode: ProtocolMode): Waveform {
+  const w = mode.waveform;
+  if (w.kind === 'dc') return DC;
+  return { kind: 'pulsed', frequency: w.frequency_hz.value as Hertz, duty: w.duty.value as Fraction };
+}
+
+/**
+ * Compile a protocol and the operator's choices into the engine's SessionPlan for a device. Choices outside the
+ * protocol's ranges are refused with the limit named; nothing is clamped silently.
+ */
+export function compilePlan(protocol: Protocol, choices: PlanChoices, device: DeviceInfo): SessionPlan {
+  const zoneId = choices.zone ?? protocol.default_zone;
+  const zone = protocol.zones[zoneId];
+  if (!zone) {
+    throw new IontoError(
+      'ION_ERR_UNKNOWN_ZONE',
+      `protocol ${protocol.id} has no zone "${zoneId}"; zones: ${Object.keys(protocol.zones).join(', ')}`,
+      { zone: zoneId },
+    );
+  }
+  const modeId = choices.mode ?? protocol.default_mode;
+  const mode = protocol.modes[modeId];
+  if (!mode) {
+    throw new IontoError(
+      'ION_ERR_OUT_OF_RANGE',
+      `protocol ${protocol.id} has no mode "${modeId}"; modes: ${Object.keys(protocol.modes).join(', ')}`,
+      { field: 'mode' },
+    );
+  }
+  const current = choices.current ?? zone.current_mA.value;
+  if (!(Number.isFinite(current) && current >= zone.current_mA.min && current <= zone.current_mA.max)) {
+    throw new IontoError(
+      'ION_ERR_OUT_OF_RANGE',
+      `current ${current} mA is outside ${zone.current_mA.min}–${zone.current_mA.max} mA for ${protocol.id}/${zoneId} (${zone.current_mA.source})`,
+      { field: 'current', min: zone.current_mA.min, max: zone.current_mA.max },
+    );
+  }
+  const minutes = choices.minutes ?? zone.duration_min.value;
+  if (!(Number.isFinite(minutes) && minutes >= zone.duration_min.min && minutes <= zone.duration_min.max)) {
+    throw new IontoError(
+      'ION_ERR_OUT_OF_RANGE',
+      `duration ${minutes} min is outside ${zone.duration_min.min}–${zone.duration_min.max} min for ${protocol.id}/${zoneId} (${zone.duration_min.source})`,
+      { field: 'minutes', min: zone.duration_min.min, max: zone.duration_min.max },
+    );
+  }
+  const waveform = waveformOf(mode);
+  const duty = waveform.kind === 'dc' ? 1 : waveform.duty;
+  if (current / duty > device.maxCurrent) {
+    throw new IontoError(
+      'ION_ERR_OUT_OF_RANGE',
+      `current ${current} mA${duty < 1 ? ` at duty ${duty} needs ${(current / duty).toFixed(1)} mA pulses, which` : ''} exceeds the device maximum ${device.maxCurrent} mA`,
+      { field: 'current', max: device.maxCurrent * duty },
+    );
+  }
+  const duration = minutes * 60;
+  const reversal =
+    protocol.reversal.kind === 'none'
+      ? ({ kind: 'none' } as const)
+      : protocol.reversal.kind === 'half-time'
+        ? ({ kind: 'half-time' } as const)
+        : ({ kind: 'at', times: protocol.reversal.times_s as Second[] } as const);
+  return {
+    protocolId: protocol.id,
+    zone: zoneId,
+    area: zone.area_cm2.value as SquareCm,
+    target: current as MilliAmp,
+    maxCurrent: zone.current_mA.max as MilliAmp,
+    maxDensity: zone.max_density_mA_per_cm2.value as MilliAmpPerSqCm,
+    duration: duration as Second,
+    dose: ((current * duration) / 60) as MilliAmpMinute,
+    endOn: protocol.end_on,
+    durationCap: (duration * zone.duration_cap_factor.value) as Second,
+    polarity: protocol.polarity.electrode_a,
+    waveform,
+    rampUp: zone.ramp_up_mA_per_s.value as MilliAmpPerSecond,
+    rampUpAfterReversal: zone.ramp_up_after_reversal_mA_per_s.value as MilliAmpPerSecond,
+    rampDown: zone.ramp_down_mA_per_s.value as MilliAmpPerSecond,
+    reversal,
+    deadTime: protocol.dead_time_s.value as Second,
+    comfortDidt: zone.comfort_didt_mA_per_s.value as MilliAmpPerSecond,
+    probeCurrent: zone.probe_mA.value as MilliAmp,
+    shortBelow: zone.short_below_ohm.value as Ohm,
+    openAbove: zone.open_above_ohm.value as Ohm,
+    contactDebounce: protocol.contact_debounce_s.value as Second,
+    contactTimeout: protocol.contact_timeout_s.value as Second,
+    pauseTimeout: protocol.pause_timeout_s.value as Second,
+    controlPeriod: device.samplePeriod,
+    lease: (device.samplePeriod * LEASE_PERIODS) as Millisecond,
+  };
+}
