@@ -12,6 +12,8 @@ export const LAYER_RANK: Readonly<Record<string, number>> = {
   device: 2,
   engine: 3,
   protocols: 4,
+  /** Composes physics, device, engine and protocols into runnable simulated sessions and cohorts. */
+  simulation: 4.5,
   clinic: 5,
   store: 5,
   fhir: 6,

@@ -1,8 +1,11 @@
 import type { Telemetry } from '../device/device.js';
 import type { MilliAmp, Ohm, Volt } from '../units/quantities.js';
 
-/** Below this measured current a load cannot be read from V / I (mA). */
-export const MEASURABLE_CURRENT = 0.05 as MilliAmp;
+/**
+ * Below this measured current a load cannot be read from V / I (mA): ten times the simulated sensor's noise
+ * (σ 0.02 mA) and its 0.024 mA quantum, and half the smallest probe current of the library.
+ */
+export const MEASURABLE_CURRENT = 0.25 as MilliAmp;
 
 export type CircuitReading = 'closed' | 'open' | 'short' | 'unknown';
 
@@ -23,7 +26,7 @@ export function readCircuit(
     if (load > openAbove) return { reading: 'open', load };
     return { reading: 'closed', load };
   }
-  if (commanded >= MEASURABLE_CURRENT * 2 && tel.flags.outputEnabled) {
+  if (commanded >= MEASURABLE_CURRENT * 1.2 && tel.flags.outputEnabled) {
     return { reading: 'open', load: Infinity as Ohm };
   }
   return { reading: 'unknown', load: NaN as Ohm };

@@ -5,7 +5,7 @@ import type { MilliAmp, MilliAmpMinute, Millisecond } from '../units/quantities.
 import { rampDownCharge } from './dose.js';
 import type { SessionEvent } from './events.js';
 import { NO_EVENTS } from './events.js';
-import { measuredCurrent, readCircuit } from './load-reading.js';
+import { MEASURABLE_CURRENT, measuredCurrent, readCircuit } from './load-reading.js';
 import { validatePlan } from './plan-checks.js';
 import type { SessionPlan } from './session-plan.js';
 
@@ -83,6 +83,9 @@ export interface EngineState {
   readonly load: number;
   readonly closedSince: number;
   readonly openSamples: number;
+  readonly shortSamples: number;
+  /** When the last compliance warning was raised (ms), so an episode is reported once, not every sample. */
+  readonly complianceNotedAt: number;
   readonly rampSlope: number;
   readonly reversals: number;
   readonly nextReversal: number;
@@ -95,7 +98,6 @@ export interface EngineState {
   readonly resumeRequested: boolean;
   readonly inCompliance: boolean;
   readonly fault: ErrorCode | null;
-  readonly precheckSeq: number;
 }
 
 export interface StepResult {
@@ -112,8 +114,11 @@ const OFF_CURRENT = 0.1;
 /** Regulator: fraction of the relative error corrected per sample, and the widest correction allowed. */
 const REGULATOR_GAIN = 0.3;
 const GAIN_RANGE = 0.08;
-/** Consecutive open readings before a pause (filters a single noisy sample). */
+/** Consecutive open readings before a pause, and short readings before a fault (filter single noisy samples). */
 const OPEN_SAMPLES_TO_PAUSE = 2;
+const SHORT_SAMPLES = 3;
+/** A compliance episode is reported again only after this long (ms). */
+const COMPLIANCE_NOTE_INTERVAL = 10_000;
 
 export const isTerminal = (p: Phase): boolean => TERMINAL.has(p);
 
@@ -139,6 +144,17 @@ function reversalMark(cfg: EngineConfig, index: number): number {
   return at === undefined ? Infinity : at * 1000;
 }
 
+/**
+ * How much progress the ramp-down before a reversal still makes: the charge it delivers (dose-based reversal) or
+ * half its duration (time-based, the same charge at full current). Starting the ramp this early splits the charge
+ * evenly between the two polarities.
+ */
+function rampDownLead(cfg: EngineConfig, level: MilliAmp): number {
+  const p = cfg.plan;
+  if (p.reversal.kind === 'half-time' && p.endOn === 'dose') return rampDownCharge(level, p.rampDown) * 60_000;
+  return (level / p.rampDown / 2) * 1000;
+}
+
 function progressFor(cfg: EngineConfig, s: EngineState): number {
   const r = cfg.plan.reversal;
   return r.kind === 'half-time' && cfg.plan.endOn === 'dose' ? s.deliveredMAms : s.treatedMs;
@@ -155,9 +171,9 @@ export function startSession(cfg: EngineConfig, now: Millisecond): StepResult {
     phaseSince: now,
     lastStepAt: now,
     reference: p.probeCurrent,
-    lastReference: p.probeCurrent,
+    lastReference: 0,
     gain: 1,
-    command: p.probeCurrent,
+    command: Math.min(p.probeCurrent, p.comfortDidt * (cfg.device.samplePeriod / 1000)),
     outputEnabled: true,
     polarity: p.polarity,
     seq: 1,
@@ -171,11 +187,13 @@ export function startSession(cfg: EngineConfig, now: Millisecond): StepResult {
     load: NaN,
     closedSince: -1,
     openSamples: 0,
+    shortSamples: 0,
+    complianceNotedAt: -Infinity,
     rampSlope: p.rampUp,
     reversals: 0,
     nextReversal: reversalMark(cfg, 0),
     reversalStage: null,
-    stageSince: now,
+    stageSince: -1,
     pendingSwitch: false,
     pauseReason: null,
     pausedAt: -1,
@@ -183,7 +201,6 @@ export function startSession(cfg: EngineConfig, now: Millisecond): StepResult {
     resumeRequested: false,
     inCompliance: false,
     fault: null,
-    precheckSeq: 1,
   };
   const ev: SessionEvent[] = [
     {
@@ -253,6 +270,7 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
     reading = r.reading;
     s.load = r.load;
     s.openSamples = reading === 'open' ? prev.openSamples + 1 : 0;
+    s.shortSamples = reading === 'short' ? prev.shortSamples + 1 : 0;
   }
 
   // 2. Latched faults: the supervisor's verdict and the device's hardware trip.
@@ -268,7 +286,7 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
     emit(fault, `fault latched (${fault}); output off`);
     return { state: s, command: commandOf(cfg, s), events: out.list() };
   }
-  if (reading === 'short' && s.phase !== 'precheck') {
+  if (s.shortSamples >= SHORT_SAMPLES && s.phase !== 'precheck') {
     s.fault = 'ION_ERR_SHORT_CIRCUIT';
     enter('fault');
     s.reference = 0;
@@ -301,14 +319,16 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   // falling load can never turn a waiting set point into a step of current.
   const compliance = fresh && tel.flags.compliance;
   if (compliance && (s.phase === 'ramp-up' || s.phase === 'treat' || s.phase === 'reversal')) {
-    if (!prev.inCompliance) {
+    if (!prev.inCompliance && now - prev.complianceNotedAt >= COMPLIANCE_NOTE_INTERVAL) {
+      s.complianceNotedAt = now;
       emit(
         'ION_ERR_COMPLIANCE',
         `set point ${fmt(s.reference)} mA unreachable at ${fmt(cfg.device.compliance, 0)} V (load ${fmtOhm(s.load)}); delivering ${fmt(measured)} mA`,
       );
     }
     s.inCompliance = true;
-    s.reference = Math.min(s.reference, measured / Math.max(s.gain, 1e-6));
+    // Not below the probe: the probe keeps the load readable, so that an open circuit is seen as one.
+    s.reference = Math.max(Math.min(s.reference, measured), Math.min(s.reference, p.probeCurrent));
   } else if (fresh && !compliance) {
     s.inCompliance = false;
   }
@@ -324,9 +344,11 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   // 6. Phase logic.
   switch (s.phase) {
     case 'precheck': {
+      // The probe itself rises at the comfort limit; the load is read three samples after it is reached.
       s.reference = p.probeCurrent;
-      if (fresh && tel.ackSeq >= s.precheckSeq && now - s.phaseSince >= 3 * cfg.device.samplePeriod) {
-        if (reading === 'short') {
+      if (prev.command >= p.probeCurrent - 1e-9 && s.stageSince < 0) s.stageSince = now;
+      if (fresh && s.stageSince >= 0 && now - s.stageSince >= 3 * cfg.device.samplePeriod) {
+        if (s.shortSamples >= SHORT_SAMPLES) {
           s.fault = 'ION_ERR_PRECHECK_LOAD';
           enter('fault');
           s.reference = 0;
@@ -461,8 +483,9 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   }
   if (s.phase === 'ramp-up' || s.phase === 'treat' || s.phase === 'reversal') {
     const v = input.verdict;
-    const doseDue =
-      p.endOn === 'dose' && (s.deliveredMAms / 60_000 + rampDownCharge(s.command as MilliAmp, p.rampDown)) >= p.dose;
+    // Start the final ramp-down early by the charge it will still deliver, so the session ends on the dose.
+    const level = Math.min(measured, s.reference) as MilliAmp;
+    const doseDue = p.endOn === 'dose' && s.deliveredMAms / 60_000 + rampDownCharge(level, p.rampDown) >= p.dose;
     const timeDue = p.endOn === 'duration' && s.treatedMs >= p.duration * 1000;
     const capDue = s.treatedMs >= p.durationCap * 1000;
     if (doseDue || timeDue || capDue || v?.doseReached || v?.durationCapReached) {
@@ -477,7 +500,7 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
       s.reversalStage = null;
       enter('ramp-down');
       s.reference = Math.max(0, s.reference - p.rampDown * dt);
-    } else if (s.phase === 'treat' && progressFor(cfg, s) >= s.nextReversal) {
+    } else if (s.phase === 'treat' && progressFor(cfg, s) + rampDownLead(cfg, level) >= s.nextReversal) {
       enter('reversal');
       s.reversalStage = 'down';
       s.stageSince = now;
@@ -489,13 +512,16 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   if (
     fresh &&
     !s.inCompliance &&
-    prev.lastReference >= 0.2 * target &&
+    // Engaged from the bottom of the ramp: the gain then tracks the device's offset and gain error as the current
+    // rises, instead of correcting them in one lurch mid-ramp (which would steepen the soft start).
+    prev.lastReference >= 2 * MEASURABLE_CURRENT &&
     (s.phase === 'treat' || s.phase === 'ramp-up' || s.phase === 'reversal') &&
     s.reversalStage !== 'dead'
   ) {
-    const err = (prev.lastReference * prev.gain - measured) / prev.lastReference;
-    // measured ≈ G × command: drive gain toward 1 / G.
-    const g = prev.gain + (REGULATOR_GAIN * err) / Math.max(1 - err, 0.5);
+    // The sample was produced under the previous command, reference × gain; with measured ≈ G × command the
+    // gain settles at 1 / G, where the measured current equals the reference.
+    const err = (prev.lastReference - measured) / prev.lastReference;
+    const g = prev.gain * (1 + REGULATOR_GAIN * err);
     s.gain = Math.min(1 + GAIN_RANGE, Math.max(1 - GAIN_RANGE, g));
   }
 
@@ -509,7 +535,8 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   if (cmd < floor) cmd = Math.max(floor, 0);
   s.command = cmd;
   s.lastReference = s.reference;
-  s.outputEnabled = true;
+  // The output switch is open through the dead time of a reversal: the relay moves with no current at all.
+  s.outputEnabled = !(s.phase === 'reversal' && s.reversalStage === 'dead');
   s.seq = prev.seq + 1;
   return { state: s, command: commandOf(cfg, s), events: out.list() };
 }

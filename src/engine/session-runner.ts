@@ -89,6 +89,7 @@ export class SessionRun {
   private readonly t0: number;
   private lastCommand: DeviceCommand;
   private lastLimit = 0;
+  private lastTel: Telemetry | undefined;
   private readonly maxT: number;
 
   constructor(private readonly opts: SessionRunOptions) {
@@ -141,6 +142,7 @@ export class SessionRun {
     hooks?.beforePeriod?.((t - this.t0) as Millisecond);
     device.advanceTo(t);
     const tel = device.read();
+    if (tel !== undefined) this.lastTel = tel;
     const prevPhase = this.engine.phase;
     const prevReference = this.engine.lastReference;
     let operator = hooks?.operator?.((t - this.t0) as Millisecond);
@@ -188,6 +190,11 @@ export class SessionRun {
   /** The command last sent (after the supervisor). */
   get command(): DeviceCommand {
     return this.lastCommand;
+  }
+
+  /** Newest telemetry sample seen. */
+  get lastTelemetry(): Telemetry | undefined {
+    return this.lastTel;
   }
 
   get limit(): number {

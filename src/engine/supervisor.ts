@@ -83,6 +83,7 @@ export interface SupervisorState {
   readonly zeroCount: number;
   readonly wrongSignCount: number;
   readonly openCount: number;
+  readonly shortCount: number;
   readonly mismatchSince: number;
   /** Charge from the measured current (mA·ms) and time with treatment current flowing (ms). */
   readonly deliveredMAms: number;
@@ -122,6 +123,7 @@ export function startSupervisor(cfg: SupervisorConfig, now: Millisecond): Superv
     zeroCount: 0,
     wrongSignCount: 0,
     openCount: 0,
+    shortCount: 0,
     mismatchSince: -1,
     deliveredMAms: 0,
     treatingMs: 0,
@@ -199,7 +201,8 @@ export function supervise(
       );
     }
     const r = readCircuit(tel, prev.lastFinal as MilliAmp, plan.shortBelow, plan.openAbove);
-    if (r.reading === 'short') {
+    s.shortCount = r.reading === 'short' ? prev.shortCount + 1 : 0;
+    if (s.shortCount >= 3) {
       trip('ION_ERR_SHORT_CIRCUIT', `load ${fmt(r.load, 0)} Ω below the short-circuit threshold ${plan.shortBelow} Ω`);
     }
     s.openCount = r.reading === 'open' ? prev.openCount + 1 : 0;
@@ -311,8 +314,12 @@ export function supervise(
     () =>
       `contact about ${Math.round(s.areaFraction * 100)} % of ${plan.area} cm²: current held at ${fmt(densityCap)} mA (${plan.maxDensity} mA/cm²)`,
   );
+  // The comfort limit bounds how fast the command rises; it is a rate, not a level, so it does not count in the
+  // active limit that the measured current is checked against.
+  const levelLimit = limit;
   const rise = prev.lastFinal + plan.comfortDidt * dtS * 1.0001 + 1e-9;
   cap('ION_ERR_DIDT', rise, () => `rise limited to ${plan.comfortDidt} mA/s (comfort limit)`);
+  limit = levelLimit;
   if (overCompliance) {
     const reach = measured + plan.comfortDidt * dtS;
     cap('ION_ERR_COMPLIANCE', reach, () => `at the ${device.compliance} V compliance: held near the ${fmt(measured)} mA that flows`);
