@@ -1,8 +1,8 @@
 /**
  * Device step benchmark: a 20-minute DC 15 mA session into a 2 kΩ resistor, simulated at 1 ms substeps with one
  * telemetry sample per 20 ms control period and a host that renews its lease every period. Prints
- * `{simulated_s, seconds, realtime_factor, ns_per_substep}` as JSON. Run with `npx tsx bench/device-step.ts` or
- * from the build (`node dist/bench/device-step.js`).
+ * `{simulated_s, seconds, realtime_factor, ...}` as JSON, `seconds` being the best of seven runs after a warm-up.
+ * Run from the build: `npm run build && node dist/bench/device-step.js`.
  */
 import { DC, type DeviceCommand } from '../src/device/device.js';
 import { SimulatedDevice } from '../src/device/simulated-device.js';

@@ -198,7 +198,8 @@ const quantise = (x: number, lsb: number, range: number): number => {
  * - hardware trip: any 1 ms substep whose peak current reaches `hardTrip` latches the trip; only `powerCycle()`
  *   clears it.
  * - measurement: averages of the substeps over the window, peak magnitude, Gaussian noise and ADC quantisation
- *   once per sample.
+ *   once per sample. `flags.compliance` is set when any substep of the window was compliance-limited; the other
+ *   flags are the state at the end of the window.
  */
 export class SimulatedDevice implements ClockedDevice {
   readonly info: DeviceInfo;
@@ -506,6 +507,11 @@ export class SimulatedDevice implements ClockedDevice {
 
   // ---------------------------------------------------------------- simulation
 
+  /**
+   * Run the output stage and the load up to device time `t`, in whole 1 ms substeps (a fractional `t` runs to the
+   * substep before it), emitting one telemetry sample at every sample-period boundary crossed. Faults and commands
+   * take effect between calls; a time in the past does nothing.
+   */
   advanceTo(t: Millisecond): void {
     const end = Math.floor(t / SUBSTEP);
     while (this.step < end) {
