@@ -3,7 +3,8 @@ import type { Fraction, Hertz, MilliAmp, MilliAmpPerSecond, Millisecond, Volt } 
 
 export type { Polarity } from '../physics/electrical-load.js';
 
-export type Waveform = { readonly kind: 'dc' } | { readonly kind: 'pulsed'; readonly frequency: Hertz; readonly duty: Fraction };
+export type Waveform =
+  { readonly kind: 'dc' } | { readonly kind: 'pulsed'; readonly frequency: Hertz; readonly duty: Fraction };
 
 export const DC: Waveform = Object.freeze({ kind: 'dc' });
 

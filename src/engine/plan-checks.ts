@@ -37,7 +37,8 @@ export function planProblems(p: SessionPlan, d: DeviceInfo): PlanProblem[] {
   positive('controlPeriod', p.controlPeriod);
   positive('lease', p.lease);
   if (!(p.deadTime >= 0)) out.push({ field: 'deadTime', message: `must be ≥ 0 s, got ${p.deadTime}` });
-  if (!(p.contactDebounce >= 0)) out.push({ field: 'contactDebounce', message: `must be ≥ 0 s, got ${p.contactDebounce}` });
+  if (!(p.contactDebounce >= 0))
+    out.push({ field: 'contactDebounce', message: `must be ≥ 0 s, got ${p.contactDebounce}` });
   if (p.target > p.maxCurrent) {
     out.push({ field: 'target', message: `${p.target} mA exceeds the protocol maximum ${p.maxCurrent} mA` });
   }
@@ -83,7 +84,10 @@ export function planProblems(p: SessionPlan, d: DeviceInfo): PlanProblem[] {
     });
   }
   if (p.lease < 2 * p.controlPeriod) {
-    out.push({ field: 'lease', message: `${p.lease} ms must cover at least two control periods (${2 * p.controlPeriod} ms)` });
+    out.push({
+      field: 'lease',
+      message: `${p.lease} ms must cover at least two control periods (${2 * p.controlPeriod} ms)`,
+    });
   }
   if (p.reversal.kind === 'at') {
     for (const [i, t] of p.reversal.times.entries()) {

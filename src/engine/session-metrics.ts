@@ -45,7 +45,8 @@ export class SessionMetrics {
         b += this.ring[(this.count - 1 - DIDT_WINDOW - j) % this.ring.length]!;
       }
       const dt =
-        (this.ringT[(this.count - 1) % this.ring.length]! - this.ringT[(this.count - 1 - DIDT_WINDOW) % this.ring.length]!) /
+        (this.ringT[(this.count - 1) % this.ring.length]! -
+          this.ringT[(this.count - 1 - DIDT_WINDOW) % this.ring.length]!) /
         1000;
       if (dt > 0) {
         const didt = Math.abs(a - b) / DIDT_WINDOW / dt;

@@ -3,7 +3,14 @@ import { catalogue } from '../errors/catalogue.js';
 import type { Millisecond } from '../units/quantities.js';
 import type { SessionEvent } from './events.js';
 import { SessionMetrics } from './session-metrics.js';
-import type { EngineConfig, EngineState, OperatorCommand, Phase, SessionStatus, SupervisorVerdict } from './session-machine.js';
+import type {
+  EngineConfig,
+  EngineState,
+  OperatorCommand,
+  Phase,
+  SessionStatus,
+  SupervisorVerdict,
+} from './session-machine.js';
 import { deliveredOf, effectiveTarget, isTerminal, startSession, statusOf, step } from './session-machine.js';
 import type { SessionPlan } from './session-plan.js';
 import type { SupervisorConfig, SupervisorLimits, SupervisorState } from './supervisor.js';
@@ -98,8 +105,7 @@ export class SessionRun {
     this.supervisorConfig = { plan, device: device.info, limits: opts.limits ?? DEFAULT_LIMITS };
     this.t0 = device.now();
     this.maxT =
-      this.t0 +
-      (opts.maxSessionTime ?? (plan.durationCap + plan.contactTimeout + 4 * plan.pauseTimeout + 600) * 1000);
+      this.t0 + (opts.maxSessionTime ?? (plan.durationCap + plan.contactTimeout + 4 * plan.pauseTimeout + 600) * 1000);
     const first = startSession(this.engineConfig, this.t0 as Millisecond);
     this.engine = first.state;
     this.sup = startSupervisor(this.supervisorConfig, this.t0 as Millisecond);

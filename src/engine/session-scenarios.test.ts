@@ -29,11 +29,12 @@ describe('session engine on a simulated device', () => {
   });
 
   it('starts no current until the circuit is closed, then soft-starts on the zone slope', () => {
-    const r = runPlan(
-      testPlan(),
-      load(),
-      { scenario: scenario([{ at_s: 0, event: 'contact', fraction: 0, transition_s: 0 }, { at_s: 10, event: 'contact', fraction: 1, transition_s: 0.3 }]) },
-    );
+    const r = runPlan(testPlan(), load(), {
+      scenario: scenario([
+        { at_s: 0, event: 'contact', fraction: 0, transition_s: 0 },
+        { at_s: 10, event: 'contact', fraction: 1, transition_s: 0.3 },
+      ]),
+    });
     const before = r.rows.filter((x) => x.t < 10_000);
     // An open tray leaks nothing measurable (the bench load's 1 GΩ open circuit passes 0.06 µA at 60 V).
     expect(Math.max(...before.map((x) => Math.abs(x.trueCurrent)))).toBeLessThan(0.001);
@@ -47,16 +48,12 @@ describe('session engine on a simulated device', () => {
   });
 
   it('pauses without a current step when the hand is lifted, stops the timer, and resumes with a soft start', () => {
-    const r = runPlan(
-      testPlan(),
-      load(),
-      {
-        scenario: scenario([
-          { at_s: 60, event: 'contact', fraction: 0, transition_s: 0.3 },
-          { at_s: 90, event: 'contact', fraction: 1, transition_s: 0.3 },
-        ]),
-      },
-    );
+    const r = runPlan(testPlan(), load(), {
+      scenario: scenario([
+        { at_s: 60, event: 'contact', fraction: 0, transition_s: 0.3 },
+        { at_s: 90, event: 'contact', fraction: 1, transition_s: 0.3 },
+      ]),
+    });
     const rep = r.run.report();
     expect(rep.status).toBe('completed');
     expect(rep.pauses).toBe(1);
@@ -168,7 +165,11 @@ describe('session engine on a simulated device', () => {
 
   it('regulates the average current of pulsed DC', () => {
     const r = runPlan(
-      testPlan({ waveform: { kind: 'pulsed', frequency: 10_000 as never, duty: 0.5 as never }, target: 10 as never, dose: 20 as never }),
+      testPlan({
+        waveform: { kind: 'pulsed', frequency: 10_000 as never, duty: 0.5 as never },
+        target: 10 as never,
+        dose: 20 as never,
+      }),
       load(),
     );
     const rep = r.run.report();
@@ -180,7 +181,9 @@ describe('session engine on a simulated device', () => {
   });
 
   it('refuses a plan whose soft start is faster than the comfort limit, before any current', () => {
-    expect(() => runPlan(testPlan({ rampUp: 2 as never }), load())).toThrow(/rampUp 2 mA\/s is faster than the comfort limit/);
+    expect(() => runPlan(testPlan({ rampUp: 2 as never }), load())).toThrow(
+      /rampUp 2 mA\/s is faster than the comfort limit/,
+    );
   });
 
   it('runs identically twice from the same seed (the engine is a pure function of its inputs)', () => {

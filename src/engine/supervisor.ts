@@ -64,7 +64,8 @@ const CAPS = [
   'ION_ERR_POLARITY_UNDER_CURRENT',
 ] as const;
 type Cap = (typeof CAPS)[number];
-const bit = (c: Cap): number => 1 << CAPS.indexOf(c);
+const BITS = new Map(CAPS.map((c, i) => [c, 1 << i]));
+const bit = (c: Cap): number => BITS.get(c)!;
 
 export interface SupervisorState {
   readonly fault: ErrorCode | null;
@@ -96,6 +97,41 @@ export interface SupervisorState {
   readonly durationCapReached: boolean;
 }
 
+type MutableSupervisorState = { -readonly [K in keyof SupervisorState]: SupervisorState[K] };
+
+/**
+ * Field-by-field copy. Every state object is built by this one literal, so all of them share one hidden class and
+ * the control step stays monomorphic (an object spread of this many fields costs about a microsecond).
+ */
+function copySupervisorState(p: SupervisorState): MutableSupervisorState {
+  return {
+    fault: p.fault,
+    startedAt: p.startedAt,
+    lastCommandAt: p.lastCommandAt,
+    lastFinal: p.lastFinal,
+    lastPolarity: p.lastPolarity,
+    lastEnabled: p.lastEnabled,
+    limit: p.limit,
+    limitBefore: p.limitBefore,
+    lastSampleSeq: p.lastSampleSeq,
+    lastFreshAt: p.lastFreshAt,
+    lastRaw: p.lastRaw,
+    stuckCount: p.stuckCount,
+    zeroCount: p.zeroCount,
+    wrongSignCount: p.wrongSignCount,
+    openCount: p.openCount,
+    shortCount: p.shortCount,
+    mismatchSince: p.mismatchSince,
+    deliveredMAms: p.deliveredMAms,
+    treatingMs: p.treatingMs,
+    zRef: p.zRef,
+    areaFraction: p.areaFraction,
+    binding: p.binding,
+    doseReached: p.doseReached,
+    durationCapReached: p.durationCapReached,
+  };
+}
+
 export interface SuperviseResult {
   readonly state: SupervisorState;
   /** The command to send: never more current than the engine asked for. */
@@ -107,7 +143,7 @@ export interface SuperviseResult {
 }
 
 export function startSupervisor(cfg: SupervisorConfig, now: Millisecond): SupervisorState {
-  return {
+  return copySupervisorState({
     fault: null,
     startedAt: now,
     lastCommandAt: now,
@@ -132,7 +168,7 @@ export function startSupervisor(cfg: SupervisorConfig, now: Millisecond): Superv
     binding: 0,
     doseReached: false,
     durationCapReached: false,
-  };
+  });
 }
 
 const fmt = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : String(x));
@@ -151,7 +187,7 @@ export function supervise(
   now: Millisecond,
 ): SuperviseResult {
   const { plan, device, limits } = cfg;
-  const s: { -readonly [K in keyof SupervisorState]: SupervisorState[K] } = { ...prev };
+  const s = copySupervisorState(prev);
   const t = (now - prev.startedAt) as Millisecond;
   let events: SessionEvent[] | null = null;
   const emit = (code: ErrorCode, message: string): void => {
@@ -192,7 +228,10 @@ export function supervise(
     }
     const allowedPeak = Math.max(prev.limit, prev.limitBefore) / duty;
     if (peak > allowedPeak * (1 + limits.overRel) + limits.overAbs) {
-      trip('ION_ERR_OVERCURRENT', `${fmt(peak)} mA measured against an active limit of ${fmt(allowedPeak)} mA: output off`);
+      trip(
+        'ION_ERR_OVERCURRENT',
+        `${fmt(peak)} mA measured against an active limit of ${fmt(allowedPeak)} mA: output off`,
+      );
     }
     if (Math.abs(tel.voltage) > device.compliance * 1.05 + 0.5) {
       trip(
@@ -271,12 +310,20 @@ export function supervise(
     }
     s.lastRaw = tel.current;
   } else if (now - prev.lastFreshAt > limits.staleAfter) {
-    trip('ION_ERR_STALE_TELEMETRY', `no telemetry for ${now - prev.lastFreshAt} ms (limit ${limits.staleAfter} ms): output off`);
+    trip(
+      'ION_ERR_STALE_TELEMETRY',
+      `no telemetry for ${now - prev.lastFreshAt} ms (limit ${limits.staleAfter} ms): output off`,
+    );
   }
 
   // 2. A latched fault switches the output off, whatever the engine wants.
   if (s.fault !== null) {
-    const command: DeviceCommand = { ...wanted, setpoint: 0 as MilliAmp, outputEnabled: false, polarity: prev.lastPolarity };
+    const command: DeviceCommand = {
+      ...wanted,
+      setpoint: 0 as MilliAmp,
+      outputEnabled: false,
+      polarity: prev.lastPolarity,
+    };
     s.lastFinal = 0;
     s.lastEnabled = false;
     s.lastCommandAt = now;
@@ -304,8 +351,10 @@ export function supervise(
     }
   };
   cap('ION_ERR_HARD_LIMIT', limits.hardLimit * duty, () => `held at the hard limit ${limits.hardLimit} mA`);
-  cap('ION_ERR_OVERCURRENT', Math.min(device.maxCurrent * duty, plan.maxCurrent), () =>
-    `held at the device/protocol maximum ${fmt(Math.min(device.maxCurrent * duty, plan.maxCurrent))} mA`,
+  cap(
+    'ION_ERR_OVERCURRENT',
+    Math.min(device.maxCurrent * duty, plan.maxCurrent),
+    () => `held at the device/protocol maximum ${fmt(Math.min(device.maxCurrent * duty, plan.maxCurrent))} mA`,
   );
   const densityCap = plan.maxDensity * plan.area * s.areaFraction;
   cap(
@@ -322,7 +371,11 @@ export function supervise(
   limit = levelLimit;
   if (overCompliance) {
     const reach = measured + plan.comfortDidt * dtS;
-    cap('ION_ERR_COMPLIANCE', reach, () => `at the ${device.compliance} V compliance: held near the ${fmt(measured)} mA that flows`);
+    cap(
+      'ION_ERR_COMPLIANCE',
+      reach,
+      () => `at the ${device.compliance} V compliance: held near the ${fmt(measured)} mA that flows`,
+    );
   }
   if (open) {
     cap('ION_ERR_OPEN_CIRCUIT', plan.probeCurrent, () => `open circuit: held at the ${plan.probeCurrent} mA probe`);
@@ -351,7 +404,9 @@ export function supervise(
   }
 
   const command: DeviceCommand =
-    setpoint === wanted.setpoint && polarity === wanted.polarity ? wanted : { ...wanted, setpoint: setpoint as MilliAmp, polarity };
+    setpoint === wanted.setpoint && polarity === wanted.polarity
+      ? wanted
+      : { ...wanted, setpoint: setpoint as MilliAmp, polarity };
   s.binding = binding;
   s.lastFinal = command.setpoint;
   s.lastEnabled = command.outputEnabled;

@@ -37,7 +37,14 @@ export interface ElectricalLoad {
    * Drive with a current source for `dt`. `amplitude` is the pulse amplitude (for DC, the current), `duty` the
    * fraction of time it is on (1 for DC). The source cannot exceed `compliance` volts at its terminals.
    */
-  driveCurrent(dt: Second, amplitude: MilliAmp, duty: number, polarity: Polarity, compliance: Volt, out: LoadSample): void;
+  driveCurrent(
+    dt: Second,
+    amplitude: MilliAmp,
+    duty: number,
+    polarity: Polarity,
+    compliance: Volt,
+    out: LoadSample,
+  ): void;
   /** Drive with a voltage source (used by the constant-voltage baseline controller), current-limited at `limit`. */
   driveVoltage(dt: Second, voltage: Volt, duty: number, polarity: Polarity, limit: MilliAmp, out: LoadSample): void;
   /** Set the target contact fraction (immersed / covered); contact moves there over `transition` seconds. */

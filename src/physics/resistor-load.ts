@@ -32,7 +32,14 @@ export class ResistorLoad implements ElectricalLoad {
     return (this.contactNow <= 0 ? OPEN_OHMS : this.ohms / this.contactNow) as Ohm;
   }
 
-  driveCurrent(dt: Second, amplitude: MilliAmp, duty: number, polarity: Polarity, compliance: Volt, out: LoadSample): void {
+  driveCurrent(
+    dt: Second,
+    amplitude: MilliAmp,
+    duty: number,
+    polarity: Polarity,
+    compliance: Volt,
+    out: LoadSample,
+  ): void {
     this.advanceContact(dt);
     const r = this.resistance();
     const reachable = (compliance * 1000) / r;

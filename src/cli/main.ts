@@ -1,0 +1,111 @@
+import { Command, CommanderError, Option } from 'commander';
+import { isIontoError } from '../errors/catalogue.js';
+import { protocolLibrary, findProtocol } from '../protocols/protocol-library.js';
+import { EXIT, exitCodeFor } from './cli-errors.js';
+import { runCommand } from './run-command.js';
+
+export interface CliIo {
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  readonly stdin?: NodeJS.ReadStream;
+}
+
+const defaultIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+
+function program(io: CliIo, done: (code: number) => void): Command {
+  const cmd = new Command('ionto')
+    .description(
+      'OpenIonto: iontophoresis sessions on a simulated or real device, with an independent safety supervisor',
+    )
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError('(run with --help for usage)');
+
+  cmd
+    .command('run')
+    .description('run a session of a protocol on the simulated device and virtual patient')
+    .argument('<protocol>', 'protocol id (see: ionto protocols list)')
+    .option('--zone <zone>', 'treatment zone (default: the protocol’s)')
+    .option('--current <mA>', 'target current in mA, within the protocol’s range')
+    .option('--minutes <min>', 'treatment time in minutes, within the protocol’s range')
+    .addOption(new Option('--mode <mode>', 'waveform mode of the protocol').choices(['dc', 'pulsed']))
+    .option('--seed <n>', 'virtual patient seed (same seed, same patient)', '1')
+    .option('--scenario <file>', 'JSON array of timed events: contact, faults, water, sweat')
+    .option('--speed <factor|max>', 'simulation speed: a factor of real time, or max (default 1; max with --json)')
+    .option(
+      '--trace <file.csv>',
+      'write time, phase, set point, current, voltage, impedance, polarity per control period',
+    )
+    .option('--json', 'print one JSON report instead of the live view')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 completed, 1 fault, 2 usage error (nothing started), 3 stopped.\n' +
+        'Example: ionto run tapwater-palms --speed 60 --trace palms.csv',
+    )
+    .action(async (protocol: string, opts: Record<string, unknown>) => {
+      done(await runCommand(protocol, opts, io));
+    });
+
+  const protocols = cmd.command('protocols').description('the protocol library');
+  protocols
+    .command('list')
+    .description('list the protocols')
+    .option('--json', 'as JSON')
+    .action((opts: { json?: boolean }) => {
+      const all = [...protocolLibrary().values()];
+      if (opts.json) {
+        io.stdout.write(
+          JSON.stringify(
+            all.map((p) => ({
+              id: p.id,
+              title: p.title,
+              use: p.use,
+              zones: Object.keys(p.zones),
+              modes: Object.keys(p.modes),
+            })),
+            null,
+            2,
+          ) + '\n',
+        );
+      } else {
+        for (const p of all) {
+          io.stdout.write(
+            `${p.id.padEnd(22)} ${p.use.padEnd(14)} ${p.title} (zones: ${Object.keys(p.zones).join(', ')}; modes: ${Object.keys(p.modes).join(', ')})\n`,
+          );
+        }
+      }
+      done(EXIT.ok);
+    });
+  protocols
+    .command('show')
+    .description('show a protocol with the source of every number')
+    .argument('<protocol>')
+    .action((id: string) => {
+      io.stdout.write(JSON.stringify(findProtocol(id), null, 2) + '\n');
+      done(EXIT.ok);
+    });
+  return cmd;
+}
+
+/** Run the command line; resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  let code: number = EXIT.ok;
+  try {
+    await program(io, (c) => (code = c)).parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (isIontoError(e)) {
+      io.stderr.write(`ionto: ${e.message} [${e.code}]\n`);
+    } else {
+      io.stderr.write(`ionto: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    }
+    return exitCodeFor(e);
+  }
+}

@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { parseScenario } from '../device/scenario.js';
+import type { Scenario } from '../device/scenario.js';
+import type { OperatorCommand } from '../engine/session-machine.js';
+import type { SessionReport, SessionRun } from '../engine/session-runner.js';
+import { IontoError } from '../errors/catalogue.js';
+import { findProtocol } from '../protocols/protocol-library.js';
+import { prepareSimulatedSession } from '../simulation/simulated-session.js';
+import type { MilliAmp } from '../units/quantities.js';
+import { EXIT, integerOption, numberOption } from './cli-errors.js';
+import { LiveProgress, clock } from './live-progress.js';
+import { TraceFile } from './trace-file.js';
+
+export interface RunOptions {
+  zone?: string;
+  current?: string;
+  minutes?: string;
+  mode?: string;
+  seed?: string;
+  scenario?: string;
+  speed?: string;
+  trace?: string;
+  json?: boolean;
+}
+
+export interface RunIo {
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  readonly stdin?: NodeJS.ReadStream;
+}
+
+function parseSpeed(raw: string | undefined, json: boolean): number | 'max' {
+  if (raw === undefined) return json ? 'max' : 1;
+  if (raw === 'max') return 'max';
+  const n = numberOption('--speed', raw)!;
+  if (!(n > 0 && n <= 1e6)) {
+    throw new IontoError('ION_ERR_USAGE', `--speed must be "max" or a factor between 0 and 1000000, got ${raw}`);
+  }
+  return n;
+}
+
+function readScenario(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new IontoError('ION_ERR_SCENARIO', `--scenario ${path}: cannot read the file (${(e as Error).message})`);
+  }
+  return parseScenario(text, path);
+}
+
+/** Everything is checked before the output is enabled: a bad option never starts a current. */
+export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): Promise<number> {
+  const json = o.json === true;
+  const protocol = findProtocol(protocolId);
+  const current = numberOption('--current', o.current);
+  const minutes = numberOption('--minutes', o.minutes);
+  const seed = integerOption('--seed', o.seed) ?? 1;
+  const speed = parseSpeed(o.speed, json);
+  const scenario = o.scenario !== undefined ? readScenario(o.scenario) : [];
+  let operator: OperatorCommand | undefined;
+  const session = prepareSimulatedSession({
+    protocol,
+    choices: { zone: o.zone, mode: o.mode, current: current as MilliAmp | undefined, minutes },
+    seed,
+    scenario,
+    hooks: {
+      operator: () => {
+        const op = operator;
+        operator = undefined;
+        return op;
+      },
+    },
+  });
+  const trace = o.trace !== undefined ? new TraceFile(o.trace) : undefined;
+  const { run } = session;
+  const live = json ? undefined : new LiveProgress(run, io.stdout);
+  if (trace) session.onRow(trace.add.bind(trace));
+  if (!json) {
+    io.stdout.write(
+      `${protocol.title} · ${run.engineConfig.plan.zone} · ${session.modeLabel} · simulated patient #${seed} (${session.patientSummary})\n` +
+        `  ${run.engineConfig.plan.target} mA, ${run.engineConfig.plan.dose.toFixed(1)} mA·min over ${clock(run.engineConfig.plan.duration)}` +
+        `${speed === 'max' ? ', as fast as possible' : speed === 1 ? ', real time' : `, ${speed}× real time`}` +
+        `${io.stdin?.isTTY ? ' — keys: p pause, r resume, q stop' : ''}\n`,
+    );
+  }
+
+  if (live) {
+    for (const e of run.allEvents) live.event(e);
+    session.onEvent((e) => live.event(e));
+  }
+
+  // Keys: p pause, r resume, q or Ctrl-C stop with a ramp-down; a second Ctrl-C leaves at once.
+  let interrupts = 0;
+  const onKey = (buf: Buffer): void => {
+    const k = buf.toString();
+    if (k === 'p') operator = 'pause';
+    else if (k === 'r') operator = 'resume';
+    else if (k === 'q' || k === '\u0003') {
+      operator = 'abort';
+      if (k === '\u0003' && ++interrupts >= 2) process.exit(EXIT.aborted);
+    }
+  };
+  const onSigint = (): void => {
+    operator = 'abort';
+    if (++interrupts >= 2) process.exit(EXIT.aborted);
+  };
+  const stdin = io.stdin;
+  const raw = !json && stdin?.isTTY === true;
+  if (raw) {
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onKey);
+  }
+  process.on('SIGINT', onSigint);
+
+  let report: SessionReport;
+  try {
+    report = await pace(session.run, speed, () => live?.update());
+  } finally {
+    live?.stop();
+    trace?.close();
+    process.off('SIGINT', onSigint);
+    if (raw) {
+      stdin.off('data', onKey);
+      stdin.setRawMode(false);
+      stdin.pause();
+    }
+  }
+
+  if (json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else io.stdout.write(summary(report));
+  return report.status === 'completed' ? EXIT.ok : report.status === 'fault' ? EXIT.fault : EXIT.aborted;
+}
+
+const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Run the session paced against the wall clock (`speed` × real time) or as fast as possible. */
+async function pace(run: SessionRun, speed: number | 'max', redraw: () => void): Promise<SessionReport> {
+  const period = run.engineConfig.plan.controlPeriod;
+  if (speed === 'max') {
+    while (!run.done) {
+      run.advance(5000);
+      redraw();
+      await yieldNow();
+    }
+    return run.report();
+  }
+  const start = performance.now();
+  while (!run.done) {
+    const due = Math.floor(((performance.now() - start) * speed) / period);
+    const now = Math.floor(run.elapsed / period);
+    if (due > now) run.advance(due - now);
+    redraw();
+    await tick(Math.max(10, Math.min(100, period / speed)));
+  }
+  return run.report();
+}
+
+/** The readable end-of-session summary (the events were printed live above it). */
+export function summary(r: SessionReport): string {
+  const lines = [
+    '',
+    `${r.protocol} · ${r.zone} · ${r.status.toUpperCase()}`,
+    `  dose      ${r.delivered_mAmin.toFixed(2)} of ${r.target_mAmin.toFixed(2)} mA·min (${r.charge_density_mAmin_per_cm2.toFixed(3)} mA·min/cm² over ${r.area_cm2} cm²)`,
+    `  time      ${clock(r.treated_s)} treating, ${clock(r.duration_s)} in all; ${r.reversals} reversal(s), ${r.pauses} pause(s)`,
+    `  current   target ${r.target_mA.toFixed(2)} mA, peak ${r.peak_current_mA.toFixed(2)} mA, RMS error ${r.rms_error_pct.toFixed(2)} %, overshoot ${r.max_overshoot_pct.toFixed(2)} %, max dI/dt ${r.max_didt_mA_per_s.toFixed(2)} mA/s`,
+  ];
+  for (const f of r.faults) lines.push(`  FAULT     ${f.code} at ${clock(f.t_s)}: ${f.message}`);
+  return lines.join('\n') + '\n';
+}
