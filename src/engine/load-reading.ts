@@ -2,16 +2,20 @@ import type { Telemetry } from '../device/device.js';
 import type { MilliAmp, Ohm, Volt } from '../units/quantities.js';
 
 /**
- * Below this measured current a load cannot be read from V / I (mA): ten times the simulated sensor's noise
- * (σ 0.02 mA) and its 0.024 mA quantum, and half the smallest probe current of the library.
+ * Below this current a load is not read from V / I (mA): five times the simulated sensor's noise (σ 0.02 mA) and
+ * four of its 0.024 mA steps.
  */
-export const MEASURABLE_CURRENT = 0.25 as MilliAmp;
+export const MEASURABLE_CURRENT = 0.1 as MilliAmp;
+
+/** A current source that delivers less than this share of its command is up against an open circuit. */
+const DELIVERED_SHARE_OPEN = 0.5;
 
 export type CircuitReading = 'closed' | 'open' | 'short' | 'unknown';
 
 /**
- * Classify the circuit from one telemetry sample: the load is |V| / |I| when enough current flows; a commanded
- * current that does not flow means an open circuit; with nothing commanded nothing can be said.
+ * Classify the circuit from one sample and the command it was produced under. A current source that cannot
+ * deliver half its command has no circuit to drive (open); otherwise the load is |V| / |I|, checked against the
+ * short and open thresholds. With nothing commanded and nothing flowing, nothing can be said.
  */
 export function readCircuit(
   tel: Telemetry,
@@ -20,14 +24,13 @@ export function readCircuit(
   openAbove: Ohm,
 ): { reading: CircuitReading; load: Ohm } {
   const i = Math.abs(tel.current);
+  const driven = commanded >= MEASURABLE_CURRENT && tel.flags.outputEnabled;
+  if (driven && i < DELIVERED_SHARE_OPEN * commanded) return { reading: 'open', load: Infinity as Ohm };
   if (i >= MEASURABLE_CURRENT) {
     const load = ((Math.abs(tel.voltage) * 1000) / i) as Ohm;
     if (load < shortBelow) return { reading: 'short', load };
     if (load > openAbove) return { reading: 'open', load };
     return { reading: 'closed', load };
-  }
-  if (commanded >= MEASURABLE_CURRENT * 1.2 && tel.flags.outputEnabled) {
-    return { reading: 'open', load: Infinity as Ohm };
   }
   return { reading: 'unknown', load: NaN as Ohm };
 }

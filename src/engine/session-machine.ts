@@ -353,9 +353,7 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   // 3. Operator commands.
   const op = input.operator;
   if (op === 'abort' && s.phase !== 'ramp-down') {
-    if (s.phase === 'precheck' || s.phase === 'await-contact' || (s.phase === 'pause' && measured < OFF_CURRENT)) {
-      return finish(cfg, s, prev, now, 'aborted', out);
-    }
+    if (measured < OFF_CURRENT && s.command < OFF_CURRENT) return finish(cfg, s, prev, now, 'aborted', out);
     s.ending = 'aborted';
     enter('ramp-down');
     emit('ION_EVT_ABORT', 'stopped by the operator: ramping down');
@@ -430,8 +428,9 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
         enter('ramp-up');
         s.rampSlope = p.rampUp;
       } else if (now - s.phaseSince > p.contactTimeout * 1000) {
-        emit('ION_ERR_CONTACT_TIMEOUT', `no contact within ${p.contactTimeout} s: session ended without current`);
-        return finish(cfg, s, prev, now, 'aborted', out);
+        emit('ION_ERR_CONTACT_TIMEOUT', `no contact within ${p.contactTimeout} s: session ended without treatment`);
+        s.ending = 'aborted';
+        enter('ramp-down');
       }
       break;
     }

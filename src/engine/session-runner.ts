@@ -22,6 +22,8 @@ export interface TraceRow {
   readonly phase: Phase;
   /** Set point sent to the device after the supervisor (mA, average). */
   readonly setpoint: number;
+  /** Set point the engine asked for, before the supervisor (mA, average). */
+  readonly requested: number;
   /** Engine reference in force (mA). */
   readonly reference: number;
   /** Measured current and voltage (signed), NaN when no sample arrived. */
@@ -170,6 +172,7 @@ export class SessionRun {
         t: (t - this.t0) as Millisecond,
         phase: this.engine.phase,
         setpoint: checked.command.setpoint,
+        requested: r.command.setpoint,
         reference: this.engine.reference,
         current: tel ? tel.current : NaN,
         voltage: tel ? tel.voltage : NaN,

@@ -53,8 +53,7 @@ export interface SupervisorConfig {
 
 /** Caps the supervisor applies; each one that starts to bind is reported once. */
 const CAPS = [
-  'ION_ERR_HARD_LIMIT',
-  'ION_ERR_OVERCURRENT',
+  'ION_ERR_MAX_CURRENT',
   'ION_ERR_DENSITY_LIMIT',
   'ION_ERR_DIDT',
   'ION_ERR_COMPLIANCE',
@@ -297,7 +296,7 @@ export function supervise(
       s.mismatchSince = -1;
     }
     // A frozen sensor repeats itself exactly; a live one never does for long while current flows.
-    if (measured >= MEASURABLE_CURRENT * 10 && tel.current === prev.lastRaw && prev.lastEnabled) {
+    if (measured >= 2 * MEASURABLE_CURRENT && tel.current === prev.lastRaw && prev.lastEnabled) {
       s.stuckCount = prev.stuckCount + 1;
       if (s.stuckCount >= limits.stuckSamples) {
         trip(
@@ -350,11 +349,12 @@ export function supervise(
       if ((prev.binding & bit(c)) === 0) emit(c, why());
     }
   };
-  cap('ION_ERR_HARD_LIMIT', limits.hardLimit * duty, () => `held at the hard limit ${limits.hardLimit} mA`);
+  const maximum = Math.min(limits.hardLimit * duty, device.maxCurrent * duty, plan.maxCurrent);
   cap(
-    'ION_ERR_OVERCURRENT',
-    Math.min(device.maxCurrent * duty, plan.maxCurrent),
-    () => `held at the device/protocol maximum ${fmt(Math.min(device.maxCurrent * duty, plan.maxCurrent))} mA`,
+    'ION_ERR_MAX_CURRENT',
+    maximum,
+    () =>
+      `held at ${fmt(maximum)} mA: the smallest of the hard limit ${limits.hardLimit} mA, the device maximum ${device.maxCurrent} mA${duty < 1 ? ` (pulses at duty ${duty})` : ''} and the protocol maximum ${plan.maxCurrent} mA`,
   );
   const densityCap = plan.maxDensity * plan.area * s.areaFraction;
   cap(

@@ -8,6 +8,7 @@ export const catalogue = {
   ION_ERR_OVERCURRENT: { severity: 'fault', title: 'Measured current above the active limit' },
   ION_ERR_HARD_LIMIT: { severity: 'fault', title: 'Hard current limit reached' },
   ION_ERR_HW_TRIP: { severity: 'fault', title: 'Device hardware over-current trip' },
+  ION_ERR_MAX_CURRENT: { severity: 'limit', title: 'Current held at the hard, device or protocol maximum' },
   ION_ERR_DENSITY_LIMIT: { severity: 'limit', title: 'Current density limit for the contact area' },
   ION_ERR_COMPLIANCE: { severity: 'warning', title: 'Set point unreachable at the compliance voltage' },
   ION_ERR_DIDT: { severity: 'limit', title: 'Current change faster than the comfort limit' },

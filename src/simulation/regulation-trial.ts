@@ -18,7 +18,7 @@ export interface TrialResult {
   readonly rmsErrorPct: number;
   /** |true delivered charge − prescribed| / prescribed, %. */
   readonly doseErrorPct: number;
-  /** Rises of the true current faster than the comfort limit (episodes). */
+  /** Rises of the true current faster than the comfort limit (episodes; see SHOCK_FLOOR). */
   readonly shocks: number;
   /** Share of treatment time the set point was unreachable at the compliance voltage (engine only), %. */
   readonly compliancePct: number;
@@ -29,7 +29,10 @@ export interface TrialResult {
 
 /** Faults the campaign injects, each with the codes that count as reporting it. */
 const FAULTS: readonly { event: ScenarioEvent['event']; reportedBy: readonly string[] }[] = [
-  { event: 'sensor_offset', reportedBy: ['ION_ERR_MISMATCH', 'ION_ERR_SENSOR_IMPLAUSIBLE', 'ION_ERR_OVERCURRENT'] },
+  {
+    event: 'sensor_offset',
+    reportedBy: ['ION_ERR_MISMATCH', 'ION_ERR_SENSOR_IMPLAUSIBLE', 'ION_ERR_OVERCURRENT', 'ION_ERR_POLARITY_MISMATCH'],
+  },
   { event: 'sensor_stuck', reportedBy: ['ION_ERR_SENSOR_IMPLAUSIBLE', 'ION_ERR_MISMATCH'] },
   {
     event: 'dac_stuck',
@@ -90,6 +93,14 @@ interface Sample {
   compliance: boolean;
 }
 
+/**
+ * A shock is a rise of the true current faster than the comfort limit by more than SHOCK_FLOOR, over any window of
+ * 1 to 25 control periods (20 ms to 0.5 s). The floor is a fifth of the palms probe current, which is itself chosen
+ * to be imperceptible: steps of tens of µA (a DAC offset as the output switch closes) are not shocks.
+ */
+export const SHOCK_FLOOR = 0.1;
+const SHOCK_SPANS = [1, 5, 25] as const;
+
 function measure(
   samples: readonly Sample[],
   target: number,
@@ -102,7 +113,6 @@ function measure(
   let inShock = false;
   let treating = 0;
   let limited = 0;
-  const allowed = comfort * (period / 1000) + 0.005;
   for (let k = 0; k < samples.length; k++) {
     const s = samples[k]!;
     if (s.counted) {
@@ -114,13 +124,14 @@ function measure(
       treating += 1;
       if (s.compliance) limited += 1;
     }
-    if (k > 0) {
-      const rise = s.i - samples[k - 1]!.i;
-      if (rise > allowed) {
-        if (!inShock) shocks += 1;
-        inShock = true;
-      } else inShock = false;
+    let shock = false;
+    for (const span of SHOCK_SPANS) {
+      if (k < span) break;
+      const rise = s.i - samples[k - span]!.i;
+      if (rise > comfort * ((span * period) / 1000) + SHOCK_FLOOR) shock = true;
     }
+    if (shock && !inShock) shocks += 1;
+    inShock = shock;
   }
   return {
     rms: n === 0 ? 0 : (Math.sqrt(sq / n) / target) * 100,
