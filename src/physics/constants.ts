@@ -1,6 +1,6 @@
 /**
  * Sourced figures the virtual patient is built from. Every number carries its reference key (the keys of
- * `reference/physics.md` and `reference/devices.md`). Three kinds of figure live here:
+ * `reference/physics.md` and `reference/devices.md`). Four kinds of figure live here:
  *
  * - sourced: taken from a reference, key given;
  * - DERIVED: arithmetic on sourced figures, reproducible (used as test oracles);
