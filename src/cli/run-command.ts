@@ -58,6 +58,8 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
   const seed = integerOption('--seed', o.seed) ?? 1;
   const speed = parseSpeed(o.speed, json);
   const scenario = o.scenario !== undefined ? readScenario(o.scenario) : [];
+  // Opened (and so checked writable) before the session exists: preparing a session sends its first command.
+  const trace = o.trace !== undefined ? new TraceFile(o.trace) : undefined;
   let operator: OperatorCommand | undefined;
   const session = prepareSimulatedSession({
     protocol,
@@ -72,7 +74,6 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
       },
     },
   });
-  const trace = o.trace !== undefined ? new TraceFile(o.trace) : undefined;
   const { run } = session;
   const live = json ? undefined : new LiveProgress(run, io.stdout);
   if (trace) session.onRow(trace.add.bind(trace));

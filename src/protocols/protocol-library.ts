@@ -11,7 +11,9 @@ let cache: Map<string, Protocol> | undefined;
 export function protocolLibrary(): ReadonlyMap<string, Protocol> {
   if (cache) return cache;
   const out = new Map<string, Protocol>();
-  for (const name of readdirSync(LIBRARY_DIR).filter((f) => f.endsWith('.json')).sort()) {
+  for (const name of readdirSync(LIBRARY_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const url = new URL(name, LIBRARY_DIR);
     const p = parseProtocol(readFileSync(url, 'utf8'), `library/${name}`);
     if (`${p.id}.json` !== name) {

@@ -1,6 +1,6 @@
 import { IontoError } from '../errors/catalogue.js';
 import type { Protocol } from './protocol-schema.js';
-import { protocolSchema } from './protocol-schema.js';
+import { crossFieldIssues, protocolSchema } from './protocol-schema.js';
 
 /** One problem in a protocol document, located by its JSON path. */
 export interface ProtocolIssue {
@@ -14,7 +14,14 @@ const jsonPath = (path: readonly PropertyKey[]): string =>
 /** Check a protocol document; every problem with its JSON path (empty when valid). */
 export function protocolIssues(doc: unknown): ProtocolIssue[] {
   const r = protocolSchema.safeParse(doc);
-  return r.success ? [] : r.error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message }));
+  if (r.success) return [];
+  const issues = r.error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message }));
+  // The schema's own cross-field checks only run on otherwise valid documents: add them so all come at once.
+  for (const c of crossFieldIssues(doc)) {
+    const path = jsonPath(c.path);
+    if (!issues.some((i) => i.path === path && i.message === c.message)) issues.push({ path, message: c.message });
+  }
+  return issues;
 }
 
 /** Parse and validate a protocol document from JSON text; `file` names it in errors. */
@@ -27,7 +34,7 @@ export function parseProtocol(text: string, file: string): Protocol {
   }
   const r = protocolSchema.safeParse(doc);
   if (!r.success) {
-    const issues = r.error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message }));
+    const issues = protocolIssues(doc);
     throw new IontoError(
       'ION_ERR_PROTOCOL_INVALID',
       `${file}: ${issues.length} problem(s): ` + issues.map((i) => `${i.path}: ${i.message}`).join('; '),

@@ -40,7 +40,9 @@ export const waveformSchema = z.discriminatedUnion('kind', [
 export const reversalSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none'), source: z.string().min(3) }).strict(),
   z.object({ kind: z.literal('half-time'), source: z.string().min(3) }).strict(),
-  z.object({ kind: z.literal('at'), times_s: z.array(z.number().positive()).min(1), source: z.string().min(3) }).strict(),
+  z
+    .object({ kind: z.literal('at'), times_s: z.array(z.number().positive()).min(1), source: z.string().min(3) })
+    .strict(),
 ]);
 
 export const zoneSchema = z
@@ -107,38 +109,68 @@ export const protocolSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (!(p.default_zone in p.zones)) {
-      ctx.addIssue({ code: 'custom', path: ['default_zone'], message: `"${p.default_zone}" is not one of the zones` });
-    }
-    if (!(p.default_mode in p.modes)) {
-      ctx.addIssue({ code: 'custom', path: ['default_mode'], message: `"${p.default_mode}" is not one of the modes` });
-    }
-    for (const [name, zone] of Object.entries(p.zones)) {
-      for (const k of ['ramp_up_mA_per_s', 'ramp_up_after_reversal_mA_per_s', 'ramp_down_mA_per_s'] as const) {
-        if (zone[k].value > zone.comfort_didt_mA_per_s.value) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['zones', name, k, 'value'],
-            message: `${zone[k].value} mA/s is faster than the comfort limit ${zone.comfort_didt_mA_per_s.value} mA/s`,
-          });
-        }
-      }
-      const densityMax = zone.max_density_mA_per_cm2.value * zone.area_cm2.value;
-      if (zone.current_mA.max > densityMax + 1e-9) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['zones', name, 'current_mA', 'max'],
-          message: `${zone.current_mA.max} mA over ${zone.area_cm2.value} cm² exceeds ${zone.max_density_mA_per_cm2.value} mA/cm² (at most ${densityMax.toFixed(2)} mA)`,
+    for (const issue of crossFieldIssues(p)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
+
+type Path = (string | number)[];
+
+/**
+ * Checks that relate fields to one another (a default that names a zone, ramps within the comfort limit, a
+ * maximum within the density limit, ...). Written against unknown input so that they run, and are reported, even
+ * when other parts of the document are malformed.
+ */
+export function crossFieldIssues(doc: unknown): { path: Path; message: string }[] {
+  const out: { path: Path; message: string }[] = [];
+  const obj = (x: unknown): Record<string, unknown> | undefined =>
+    x && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined;
+  const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+  const p = obj(doc);
+  if (!p) return out;
+  const zones = obj(p.zones) ?? {};
+  const modes = obj(p.modes) ?? {};
+  if (typeof p.default_zone === 'string' && obj(p.zones) && !(p.default_zone in zones)) {
+    out.push({ path: ['default_zone'], message: `"${p.default_zone}" is not one of the zones` });
+  }
+  if (typeof p.default_mode === 'string' && obj(p.modes) && !(p.default_mode in modes)) {
+    out.push({ path: ['default_mode'], message: `"${p.default_mode}" is not one of the modes` });
+  }
+  for (const [name, raw] of Object.entries(zones)) {
+    const zone = obj(raw);
+    if (!zone) continue;
+    const value = (k: string): number | undefined => num(obj(zone[k])?.value);
+    const comfort = value('comfort_didt_mA_per_s');
+    for (const k of ['ramp_up_mA_per_s', 'ramp_up_after_reversal_mA_per_s', 'ramp_down_mA_per_s']) {
+      const v = value(k);
+      if (v !== undefined && comfort !== undefined && v > comfort) {
+        out.push({
+          path: ['zones', name, k, 'value'],
+          message: `${v} mA/s is faster than the comfort limit ${comfort} mA/s`,
         });
       }
-      if (zone.short_below_ohm.value >= zone.open_above_ohm.value) {
-        ctx.addIssue({ code: 'custom', path: ['zones', name, 'short_below_ohm', 'value'], message: 'must be below open_above_ohm' });
-      }
-      if (zone.probe_mA.value >= zone.current_mA.min) {
-        ctx.addIssue({ code: 'custom', path: ['zones', name, 'probe_mA', 'value'], message: 'probe must be below the minimum current' });
-      }
     }
-  });
+    const density = value('max_density_mA_per_cm2');
+    const area = value('area_cm2');
+    const current = obj(zone.current_mA);
+    const max = num(current?.max);
+    if (density !== undefined && area !== undefined && max !== undefined && max > density * area + 1e-9) {
+      out.push({
+        path: ['zones', name, 'current_mA', 'max'],
+        message: `${max} mA over ${area} cm² exceeds ${density} mA/cm² (at most ${(density * area).toFixed(2)} mA)`,
+      });
+    }
+    const short = value('short_below_ohm');
+    const open = value('open_above_ohm');
+    if (short !== undefined && open !== undefined && short >= open) {
+      out.push({ path: ['zones', name, 'short_below_ohm', 'value'], message: 'must be below open_above_ohm' });
+    }
+    const probe = value('probe_mA');
+    const min = num(current?.min);
+    if (probe !== undefined && min !== undefined && probe >= min) {
+      out.push({ path: ['zones', name, 'probe_mA', 'value'], message: 'probe must be below the minimum current' });
+    }
+  }
+  return out;
+}
 
 export type Protocol = z.infer<typeof protocolSchema>;
 export type ProtocolZone = z.infer<typeof zoneSchema>;

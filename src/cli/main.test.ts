@@ -1,0 +1,138 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from './main.js';
+
+/** Run the CLI in-process with captured output (not a terminal: no live bar, no raw keys). */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const sink = (f: (s: string) => void) =>
+    ({ write: (s: string) => (f(s), true), isTTY: false }) as unknown as NodeJS.WriteStream;
+  const code = await main(argv, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ionto-cli-'));
+const file = (name: string, text: string): string => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('ionto run', () => {
+  it('runs a palms session to completion and prints one JSON report with every field', async () => {
+    const r = await cli('run', 'tapwater-palms', '--minutes', '10', '--seed', '5', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    for (const k of [
+      'protocol',
+      'zone',
+      'status',
+      'duration_s',
+      'treated_s',
+      'delivered_mAmin',
+      'target_mAmin',
+      'charge_density_mAmin_per_cm2',
+      'peak_current_mA',
+      'rms_error_pct',
+      'max_overshoot_pct',
+      'max_didt_mA_per_s',
+      'pauses',
+      'reversals',
+      'events',
+      'faults',
+    ]) {
+      expect(j, k).toHaveProperty(k);
+    }
+    expect(j).toMatchObject({ protocol: 'tapwater-palms', zone: 'palms', status: 'completed', target_mAmin: 150 });
+    expect(Math.abs(j.delivered_mAmin - 150) / 150).toBeLessThan(0.01);
+    expect(j.events[0]).toEqual(expect.objectContaining({ t_s: 0, code: 'ION_EVT_PRECHECK_OK' }));
+  });
+
+  it('prints a readable summary with the events when not asked for JSON', async () => {
+    const r = await cli('run', 'tapwater-axillae', '--mode', 'pulsed', '--minutes', '10', '--speed', 'max');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Tap-water iontophoresis, axillae · axillae · pulsed DC/);
+    expect(r.out).toMatch(/circuit closed/);
+    expect(r.out).toMatch(/tapwater-axillae · axillae · COMPLETED/);
+    expect(r.out).toMatch(/dose\s+\d+\.\d\d of 99\.00 mA·min/);
+  });
+
+  it('writes a CSV trace of every control period', async () => {
+    const trace = join(dir, 'trace.csv');
+    const r = await cli('run', 'tapwater-soles', '--minutes', '10', '--json', '--trace', trace);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(trace, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('t_s,phase,setpoint_mA,current_mA,voltage_V,impedance_ohm,polarity');
+    const duration = JSON.parse(r.out).duration_s;
+    expect(lines.length - 1).toBe(Math.round(duration / 0.02));
+    expect(lines.some((l) => /,treat,15\.\d+,/.test(l))).toBe(true);
+  });
+
+  it('exits 1 with the fault in the report when the electrodes short', async () => {
+    const s = file('short.json', JSON.stringify([{ at_s: 120, event: 'short' }]));
+    const r = await cli('run', 'tapwater-palms', '--minutes', '10', '--json', '--scenario', s);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out);
+    expect(j.status).toBe('fault');
+    expect(j.faults[0].code).toBe('ION_ERR_SHORT_CIRCUIT');
+  });
+
+  it('pauses and resumes around a lifted hand from a scenario file', async () => {
+    const r = await cli('run', 'tapwater-palms', '--scenario', 'examples/scenarios/hand-lifted.json', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.pauses).toBeGreaterThanOrEqual(1);
+    expect(j.events.map((e: { code: string }) => e.code)).toContain('ION_EVT_RESUME');
+  });
+});
+
+describe('ionto run refuses doubtful input with exit 2 and a clear message', () => {
+  const refused = async (argv: string[], message: RegExp) => {
+    const r = await cli(...argv);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.out).toBe('');
+  };
+
+  it('an unknown protocol, listing the known ones', () =>
+    refused(['run', 'tapwater-ears'], /unknown protocol "tapwater-ears"; known protocols: .*tapwater-palms/));
+  it('an unknown zone', () => refused(['run', 'tapwater-palms', '--zone', 'feet'], /no zone "feet"; zones: palms/));
+  it('a current out of range, naming the range', () =>
+    refused(['run', 'tapwater-palms', '--current', '35'], /current 35 mA is outside 5–22 mA/));
+  it('a current that is not a number', () =>
+    refused(['run', 'tapwater-palms', '--current', '15mA'], /--current must be a number, got "15mA"/));
+  it('a duration out of range', () =>
+    refused(['run', 'tapwater-soles', '--minutes', '90'], /duration 90 min is outside 10–40 min/));
+  it('an unknown mode', () => refused(['run', 'tapwater-palms', '--mode', 'ac'], /argument 'ac' is invalid/));
+  it('a bad speed', () => refused(['run', 'tapwater-palms', '--speed', 'fast'], /--speed must be a number/));
+  it('a missing scenario file', () =>
+    refused(['run', 'tapwater-palms', '--scenario', join(dir, 'none.json')], /cannot read the file/));
+  it('a malformed scenario, naming the entry and the field', async () => {
+    const s = file(
+      'bad.json',
+      '[\n  { "at_s": 10, "event": "contact", "fraction": 0.5 },\n  { "at_s": 20, "event": "contact", "fraction": 1.4 }\n]\n',
+    );
+    await refused(['run', 'tapwater-palms', '--scenario', s], /bad\.json: entry 1 \(line 3\): field "fraction"/);
+  });
+  it('a trace file that cannot be written', () =>
+    refused(['run', 'tapwater-palms', '--trace', join(dir, 'no-such-dir', 't.csv')], /--trace .*cannot write/));
+  it('a missing protocol argument', () => refused(['run'], /missing required argument 'protocol'/));
+});
+
+describe('ionto protocols', () => {
+  it('lists the protocols, also as JSON', async () => {
+    const r = await cli('protocols', 'list', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).map((p: { id: string }) => p.id)).toContain('tapwater-axillae');
+    expect((await cli('protocols', 'list')).out).toMatch(/tapwater-soles\s+hyperhidrosis/);
+  });
+
+  it('shows a protocol with the source of every number', async () => {
+    const r = await cli('protocols', 'show', 'tapwater-palms');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).zones.palms.current_mA.source).toMatch(/\[SP\]/);
+  });
+});
