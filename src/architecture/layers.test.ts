@@ -17,6 +17,15 @@ describe('layer direction (DESIGN.md: an arrow only points down)', () => {
     });
   });
 
+  it('sees an import written over several lines, and a dynamic import', () => {
+    const text =
+      "import { mA } from '../units/quantities.js';\nimport {\n  runCommand,\n  summary,\n} from '../cli/run-command.js';\n";
+    expect(checkImports('engine/x.ts', text)).toEqual([
+      { file: 'engine/x.ts', line: 5, from: 'engine', to: 'cli', specifier: '../cli/run-command.js' },
+    ]);
+    expect(checkImports('device/x.ts', "const m = await import('../engine/supervisor.js');")).toHaveLength(1);
+  });
+
   it('allows imports downward and within a layer', () => {
     const text = [
       "import { mA } from '../units/quantities.js';",

@@ -31,7 +31,8 @@ export interface LayerViolation {
   readonly specifier: string;
 }
 
-const IMPORT_RE = /^\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|^\s*import\s*\(?\s*['"]([^'"]+)['"]/;
+/** Static imports and re-exports (`… from '…'`, over any number of lines), side-effect imports and import(). */
+const IMPORT_RE = /\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 /** Layer of a path relative to src/, or undefined for files outside any layer folder. */
 export const layerOf = (relToSrc: string): string | undefined => {
@@ -44,20 +45,19 @@ export function checkImports(relFile: string, text: string): LayerViolation[] {
   const from = layerOf(relFile);
   if (from === undefined) return [];
   const out: LayerViolation[] = [];
-  const lines = text.split('\n');
-  lines.forEach((line, i) => {
-    const m = IMPORT_RE.exec(line);
-    const spec = m?.[1] ?? m?.[2];
-    if (spec === undefined || !spec.startsWith('.')) return;
-    const target = relative('.', join(dirname(relFile), spec)).split(sep).join('/');
+  for (const m of text.matchAll(IMPORT_RE)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (spec === undefined || !spec.startsWith('.')) continue;
+    const line = text.slice(0, m.index).split('\n').length;
+    const target = join(dirname(relFile), spec).split(sep).join('/');
     if (target.startsWith('..')) {
-      out.push({ file: relFile, line: i + 1, from, to: '(outside src)', specifier: spec });
-      return;
+      out.push({ file: relFile, line, from, to: '(outside src)', specifier: spec });
+      continue;
     }
     const to = layerOf(target);
-    if (to === undefined || to === from) return;
-    if (LAYER_RANK[to]! >= LAYER_RANK[from]!) out.push({ file: relFile, line: i + 1, from, to, specifier: spec });
-  });
+    if (to === undefined || to === from) continue;
+    if (LAYER_RANK[to]! >= LAYER_RANK[from]!) out.push({ file: relFile, line, from, to, specifier: spec });
+  }
   return out;
 }
 
