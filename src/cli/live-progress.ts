@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { SessionEvent } from '../engine/events.js';
 import type { SessionRun } from '../engine/session-runner.js';
+import { isTerminal } from '../engine/session-machine.js';
 import { catalogue } from '../errors/catalogue.js';
 
 export const clock = (seconds: number): string => {
@@ -51,8 +52,9 @@ export class LiveProgress {
     const plan = this.run.engineConfig.plan;
     const delivered = s.deliveredMAms / 60_000;
     const remaining = Math.max(0, plan.dose - delivered);
-    const level = Math.max(s.reference, plan.target * 0.1);
-    const left = plan.endOn === 'dose' ? (remaining / level) * 60 : plan.duration - s.treatedMs / 1000;
+    // Treatment time still to come at the target current (a pause stops the clock, it does not stretch it).
+    const left = plan.endOn === 'dose' ? (remaining / plan.target) * 60 : plan.duration - s.treatedMs / 1000;
+    const over = isTerminal(s.phase);
     const tel = this.run.lastTelemetry;
     const i = tel ? Math.abs(tel.current) : 0;
     const v = tel ? Math.abs(tel.voltage) : 0;
@@ -64,7 +66,7 @@ export class LiveProgress {
       load: i >= 0.05 ? `${(((v / i) * 1000) / 1000).toFixed(2)} kΩ` : 'open   ',
       dose: delivered.toFixed(1),
       doseTarget: plan.dose.toFixed(1),
-      left: clock(left),
+      left: over ? '—' : clock(left),
     };
   }
 

@@ -7,7 +7,10 @@ import type { MilliAmp, Ohm, Volt } from '../units/quantities.js';
  */
 export const MEASURABLE_CURRENT = 0.1 as MilliAmp;
 
-/** A current source that delivers less than this share of its command is up against an open circuit. */
+/**
+ * A current source that delivers less than this share of its command (less a margin for the sensor and the DAC
+ * offset at small commands) is up against an open circuit.
+ */
 const DELIVERED_SHARE_OPEN = 0.5;
 
 export type CircuitReading = 'closed' | 'open' | 'short' | 'unknown';
@@ -25,7 +28,10 @@ export function readCircuit(
 ): { reading: CircuitReading; load: Ohm } {
   const i = Math.abs(tel.current);
   const driven = commanded >= MEASURABLE_CURRENT && tel.flags.outputEnabled;
-  if (driven && i < DELIVERED_SHARE_OPEN * commanded) return { reading: 'open', load: Infinity as Ohm };
+  // Less than half the command, by more than the sensor can misread and the DAC offset can take away: no circuit.
+  if (driven && i < DELIVERED_SHARE_OPEN * commanded - MEASURABLE_CURRENT) {
+    return { reading: 'open', load: Infinity as Ohm };
+  }
   if (i >= MEASURABLE_CURRENT) {
     const load = ((Math.abs(tel.voltage) * 1000) / i) as Ohm;
     if (load < shortBelow) return { reading: 'short', load };

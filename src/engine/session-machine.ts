@@ -5,7 +5,7 @@ import type { MilliAmp, MilliAmpMinute, Millisecond } from '../units/quantities.
 import { rampDownCharge } from './dose.js';
 import type { SessionEvent } from './events.js';
 import { NO_EVENTS } from './events.js';
-import { MEASURABLE_CURRENT, measuredCurrent, readCircuit } from './load-reading.js';
+import { measuredCurrent, readCircuit } from './load-reading.js';
 import { validatePlan } from './plan-checks.js';
 import type { SessionPlan } from './session-plan.js';
 
@@ -159,8 +159,10 @@ const TIMED: ReadonlySet<Phase> = new Set(['ramp-up', 'treat']);
 /** Output considered off below this measured current (mA). */
 const OFF_CURRENT = 0.1;
 /** Regulator: fraction of the relative error corrected per sample, and the widest correction allowed. */
-const REGULATOR_GAIN = 0.3;
+const REGULATOR_GAIN = 0.1;
 const GAIN_RANGE = 0.08;
+/** Below this reference (mA) the regulator holds its gain: a ±0.05 mA DAC offset would be over 10 % of it. */
+const REGULATOR_FLOOR = 0.5;
 /** Consecutive open readings before a pause, and short readings before a fault (filter single noisy samples). */
 const OPEN_SAMPLES_TO_PAUSE = 2;
 const SHORT_SAMPLES = 3;
@@ -510,7 +512,12 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
         now - s.closedSince >= p.contactDebounce * 1000 &&
         s.reference <= p.probeCurrent
       ) {
-        emit('ION_EVT_RESUME', `contact back (load ${fmtOhm(s.load)}): resuming with a soft start`);
+        emit(
+          'ION_EVT_RESUME',
+          s.pauseReason === 'operator'
+            ? `resumed by the operator (load ${fmtOhm(s.load)}): soft start`
+            : `contact back (load ${fmtOhm(s.load)}): resuming with a soft start`,
+        );
         s.pauseReason = null;
         s.resumeRequested = false;
         enter('ramp-up');
@@ -567,9 +574,10 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   if (
     fresh &&
     !s.inCompliance &&
-    // Engaged from the bottom of the ramp: the gain then tracks the device's offset and gain error as the current
-    // rises, instead of correcting them in one lurch mid-ramp (which would steepen the soft start).
-    prev.lastReference >= 2 * MEASURABLE_CURRENT &&
+    // Engaged from near the bottom of the ramp, so the gain follows the device's error as the current rises
+    // instead of correcting it in one lurch mid-ramp (which would steepen the soft start); not below
+    // REGULATOR_FLOOR, where a DAC offset is a large share of the current and a gain fitted there misfits the rest.
+    prev.lastReference >= REGULATOR_FLOOR &&
     (s.phase === 'treat' || s.phase === 'ramp-up' || s.phase === 'reversal') &&
     s.reversalStage !== 'dead'
   ) {
