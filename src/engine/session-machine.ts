@@ -332,24 +332,17 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   const fault: ErrorCode | null =
     input.verdict?.fault ?? (fresh && tel.flags.tripped ? 'ION_ERR_HW_TRIP' : null) ?? null;
   if (fault !== null) {
-    s.fault = fault;
-    enter('fault');
-    s.reference = 0;
-    s.command = 0;
-    s.outputEnabled = false;
-    s.seq = prev.seq + 1;
-    emit(fault, `fault latched (${fault}); output off`);
-    return { state: s, command: commandOf(cfg, s), events: out.list() };
+    return latchFault(cfg, s, now, out, fault, `fault latched (${fault}); output off`);
   }
   if (s.shortSamples >= SHORT_SAMPLES && s.phase !== 'precheck') {
-    s.fault = 'ION_ERR_SHORT_CIRCUIT';
-    enter('fault');
-    s.reference = 0;
-    s.command = 0;
-    s.outputEnabled = false;
-    s.seq = prev.seq + 1;
-    emit('ION_ERR_SHORT_CIRCUIT', `load ${fmtOhm(s.load)} is below the short-circuit threshold ${p.shortBelow} Ω`);
-    return { state: s, command: commandOf(cfg, s), events: out.list() };
+    return latchFault(
+      cfg,
+      s,
+      now,
+      out,
+      'ION_ERR_SHORT_CIRCUIT',
+      `load ${fmtOhm(s.load)} is below the short-circuit threshold ${p.shortBelow} Ω`,
+    );
   }
 
   // 3. Operator commands.
@@ -402,14 +395,14 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
       if (prev.command >= p.probeCurrent - 1e-9 && s.stageSince < 0) s.stageSince = now;
       if (fresh && s.stageSince >= 0 && now - s.stageSince >= 3 * cfg.device.samplePeriod) {
         if (s.shortSamples >= SHORT_SAMPLES) {
-          s.fault = 'ION_ERR_PRECHECK_LOAD';
-          enter('fault');
-          s.reference = 0;
-          s.command = 0;
-          s.outputEnabled = false;
-          s.seq = prev.seq + 1;
-          emit('ION_ERR_PRECHECK_LOAD', `load ${fmtOhm(s.load)} below ${p.shortBelow} Ω at precheck: short circuit`);
-          return { state: s, command: commandOf(cfg, s), events: out.list() };
+          return latchFault(
+            cfg,
+            s,
+            now,
+            out,
+            'ION_ERR_PRECHECK_LOAD',
+            `load ${fmtOhm(s.load)} below ${p.shortBelow} Ω at precheck: short circuit`,
+          );
         }
         emit(
           'ION_EVT_PRECHECK_OK',
@@ -626,6 +619,26 @@ function enterPause(
   // Resume with the soft-start slope (or the gentler post-reversal slope if a reversal completes in the pause).
   s.rampSlope = plan.rampUp;
   enter('pause');
+}
+
+/** Latch a fault: output switched off and zero current, for good. */
+function latchFault(
+  cfg: EngineConfig,
+  s: MutableState,
+  now: number,
+  out: EventCollector,
+  code: ErrorCode,
+  message: string,
+): StepResult {
+  s.fault = code;
+  s.phase = 'fault';
+  s.phaseSince = now;
+  s.reference = 0;
+  s.command = 0;
+  s.outputEnabled = false;
+  s.seq += 1;
+  out.emit(code, message);
+  return { state: s, command: commandOf(cfg, s), events: out.list() };
 }
 
 function finish(

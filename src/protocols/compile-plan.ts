@@ -33,6 +33,22 @@ function waveformOf(mode: ProtocolMode): Waveform {
   return { kind: 'pulsed', frequency: w.frequency_hz.value as Hertz, duty: w.duty.value as Fraction };
 }
 
+/** A chosen value inside the protocol's range, or an error that names the range and its source. */
+function within(
+  name: 'current' | 'duration',
+  unit: string,
+  value: number,
+  range: { readonly min: number; readonly max: number; readonly source: string },
+  where: string,
+): number {
+  if (Number.isFinite(value) && value >= range.min && value <= range.max) return value;
+  throw new IontoError(
+    'ION_ERR_OUT_OF_RANGE',
+    `${name} ${value} ${unit} is outside ${range.min}–${range.max} ${unit} for ${where} (${range.source})`,
+    { field: name === 'current' ? 'current' : 'minutes', min: range.min, max: range.max },
+  );
+}
+
 /**
  * Compile a protocol and the operator's choices into the engine's SessionPlan for a device. Choices outside the
  * protocol's ranges are refused with the limit named; nothing is clamped silently.
@@ -56,22 +72,9 @@ export function compilePlan(protocol: Protocol, choices: PlanChoices, device: De
       { field: 'mode' },
     );
   }
-  const current = choices.current ?? zone.current_mA.value;
-  if (!(Number.isFinite(current) && current >= zone.current_mA.min && current <= zone.current_mA.max)) {
-    throw new IontoError(
-      'ION_ERR_OUT_OF_RANGE',
-      `current ${current} mA is outside ${zone.current_mA.min}–${zone.current_mA.max} mA for ${protocol.id}/${zoneId} (${zone.current_mA.source})`,
-      { field: 'current', min: zone.current_mA.min, max: zone.current_mA.max },
-    );
-  }
-  const minutes = choices.minutes ?? zone.duration_min.value;
-  if (!(Number.isFinite(minutes) && minutes >= zone.duration_min.min && minutes <= zone.duration_min.max)) {
-    throw new IontoError(
-      'ION_ERR_OUT_OF_RANGE',
-      `duration ${minutes} min is outside ${zone.duration_min.min}–${zone.duration_min.max} min for ${protocol.id}/${zoneId} (${zone.duration_min.source})`,
-      { field: 'minutes', min: zone.duration_min.min, max: zone.duration_min.max },
-    );
-  }
+  const where = `${protocol.id}/${zoneId}`;
+  const current = within('current', 'mA', choices.current ?? zone.current_mA.value, zone.current_mA, where);
+  const minutes = within('duration', 'min', choices.minutes ?? zone.duration_min.value, zone.duration_min, where);
   const waveform = waveformOf(mode);
   const duty = waveform.kind === 'dc' ? 1 : waveform.duty;
   if (current / duty > device.maxCurrent) {
