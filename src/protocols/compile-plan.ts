@@ -22,6 +22,8 @@ export interface PlanChoices {
   readonly mode?: string | undefined;
   readonly current?: MilliAmp | undefined;
   readonly minutes?: number | undefined;
+  /** Prescribed charge, for zones dosed in mA·min. */
+  readonly dose?: MilliAmpMinute | undefined;
 }
 
 /** Leases cover this many control periods: a host that misses them has stopped. */
@@ -35,7 +37,7 @@ function waveformOf(mode: ProtocolMode): Waveform {
 
 /** A chosen value inside the protocol's range, or an error that names the range and its source. */
 function within(
-  name: 'current' | 'duration',
+  name: 'current' | 'duration' | 'dose',
   unit: string,
   value: number,
   range: { readonly min: number; readonly max: number; readonly source: string },
@@ -45,7 +47,7 @@ function within(
   throw new IontoError(
     'ION_ERR_OUT_OF_RANGE',
     `${name} ${value} ${unit} is outside ${range.min}–${range.max} ${unit} for ${where} (${range.source})`,
-    { field: name === 'current' ? 'current' : 'minutes', min: range.min, max: range.max },
+    { field: name === 'duration' ? 'minutes' : name, min: range.min, max: range.max },
   );
 }
 
@@ -74,7 +76,40 @@ export function compilePlan(protocol: Protocol, choices: PlanChoices, device: De
   }
   const where = `${protocol.id}/${zoneId}`;
   const current = within('current', 'mA', choices.current ?? zone.current_mA.value, zone.current_mA, where);
-  const minutes = within('duration', 'min', choices.minutes ?? zone.duration_min.value, zone.duration_min, where);
+  // A timed zone runs current × minutes; a dosed zone runs its charge at the current, which sets the time.
+  let dose: number;
+  let minutes: number;
+  if (zone.dose_mAmin) {
+    if (choices.minutes !== undefined && choices.dose === undefined) {
+      if (!zone.duration_min) {
+        throw new IontoError(
+          'ION_ERR_OUT_OF_RANGE',
+          `${where} is dosed in mA·min (${zone.dose_mAmin.min}–${zone.dose_mAmin.max}); choose a dose, not minutes`,
+          { field: 'minutes' },
+        );
+      }
+      minutes = within('duration', 'min', choices.minutes, zone.duration_min, where);
+      dose = within('dose', 'mA·min', current * minutes, zone.dose_mAmin, where);
+    } else {
+      dose = within('dose', 'mA·min', choices.dose ?? zone.dose_mAmin.value, zone.dose_mAmin, where);
+      minutes = dose / current;
+      if (choices.minutes !== undefined) {
+        throw new IontoError('ION_ERR_OUT_OF_RANGE', `${where}: choose a dose or minutes, not both`, {
+          field: 'minutes',
+        });
+      }
+    }
+  } else {
+    if (choices.dose !== undefined) {
+      throw new IontoError(
+        'ION_ERR_OUT_OF_RANGE',
+        `${where} is timed (${zone.duration_min!.min}–${zone.duration_min!.max} min); choose minutes, not a dose`,
+        { field: 'dose' },
+      );
+    }
+    minutes = within('duration', 'min', choices.minutes ?? zone.duration_min!.value, zone.duration_min!, where);
+    dose = current * minutes;
+  }
   const waveform = waveformOf(mode);
   const duty = waveform.kind === 'dc' ? 1 : waveform.duty;
   if (current / duty > device.maxCurrent) {
@@ -99,7 +134,7 @@ export function compilePlan(protocol: Protocol, choices: PlanChoices, device: De
     maxCurrent: zone.current_mA.max as MilliAmp,
     maxDensity: zone.max_density_mA_per_cm2.value as MilliAmpPerSqCm,
     duration: duration as Second,
-    dose: ((current * duration) / 60) as MilliAmpMinute,
+    dose: dose as MilliAmpMinute,
     endOn: protocol.end_on,
     durationCap: (duration * zone.duration_cap_factor.value) as Second,
     polarity: protocol.polarity.electrode_a,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SCREENING_ITEM_IDS } from './screening-items.js';
 
 /** A number in a protocol always says where it comes from: a reference key, a derivation or a design decision. */
 export const sourced = (unit: string) =>
@@ -45,16 +46,32 @@ export const reversalSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/** One line of a checklist. `required` lines must be confirmed before the session may go on. */
+export const stepSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'kebab-case id'),
+    text: z.string().min(3),
+    required: z.boolean(),
+    /** Why the step matters, with its source. */
+    source: z.string().min(3),
+  })
+  .strict();
+
 export const zoneSchema = z
   .object({
     /** How the current reaches the skin: water trays, wet pads or small electrodes. */
     setup: z.enum(['tray', 'pad', 'facial']),
     label: z.string().min(1),
+    /** What the electrodes are and how they sit (tray, pad, roller, gel electrode) and where the return goes. */
+    electrode: z.string().min(3),
     /** Contact area of one electrode (the skin in one tray, under one pad). */
     area_cm2: sourced('cm²').refine((x) => x.value > 0, { message: 'area must be positive' }),
     current_mA: sourcedRange('mA'),
     max_density_mA_per_cm2: sourced('mA/cm²').refine((x) => x.value > 0, { message: 'must be positive' }),
-    duration_min: sourcedRange('min'),
+    /** Treatment time. A zone states the time, the dose, or both (then the dose decides the end). */
+    duration_min: sourcedRange('min').optional(),
+    /** Prescribed charge, for protocols dosed in mA·min (drug delivery, diagnostics). */
+    dose_mAmin: sourcedRange('mA·min').optional(),
     duration_cap_factor: sourced('×').refine((x) => x.value >= 1, { message: 'must be ≥ 1' }),
     ramp_up_mA_per_s: sourced('mA/s'),
     ramp_up_after_reversal_mA_per_s: sourced('mA/s'),
@@ -104,7 +121,73 @@ export const protocolSchema = z
       message: 'at least one mode',
     }),
     default_mode: z.string(),
-    evidence: z.string().min(1),
+    /** What the current carries: tap water, a drug, a cosmetic product; its charge picks the active pole. */
+    agent: z
+      .object({
+        name: z.string().min(1),
+        charge: z.enum(['cation', 'anion', 'neutral', 'none', 'product']),
+        source: z.string().min(3),
+      })
+      .strict(),
+    course: z
+      .object({
+        /** Induction schedule: the clinic course (days 1, 2, 4, 7, 10, 15, 22), every 2–3 days, daily, or one session. */
+        induction: z
+          .object({
+            template: z.enum(['clinic', 'every-2-3-days', 'daily', 'single']),
+            sessions: sourced('sessions').refine((x) => Number.isInteger(x.value) && x.value >= 1, {
+              message: 'a whole number of sessions ≥ 1',
+            }),
+            until_dry: z.boolean(),
+            source: z.string().min(3),
+          })
+          .strict(),
+        /** Maintenance between relapses; null when the protocol has none (diagnostics, single treatments). */
+        maintenance: z
+          .object({ interval_days: sourcedRange('days') })
+          .strict()
+          .nullable(),
+        caps: z
+          .object({
+            per_day: sourced('sessions/day').refine((x) => Number.isInteger(x.value) && x.value >= 1, {
+              message: 'a whole number ≥ 1',
+            }),
+            per_week: sourced('sessions/week').refine((x) => Number.isInteger(x.value) && x.value >= 1, {
+              message: 'a whole number ≥ 1',
+            }),
+          })
+          .strict(),
+        /** Protocols or zones never treated in the same session as this one. */
+        not_with: z.array(z.string().min(1)),
+      })
+      .strict(),
+    /** Checklists the operator confirms before the current starts and after it ends. */
+    pre_steps: z.array(stepSchema),
+    post_steps: z.array(stepSchema),
+    contraindications: z.array(
+      z
+        .object({
+          item: z.enum(SCREENING_ITEM_IDS as [string, ...string[]]),
+          effect: z.enum(['refuse', 'precaution']),
+          note: z.string().min(1),
+          source: z.string().min(3),
+        })
+        .strict(),
+    ),
+    age: z
+      .object({
+        min_years: sourced('years').refine((x) => x.value >= 0, { message: 'must be ≥ 0' }),
+        /** Below this age the pulsed mode is recommended (a precaution on DC). */
+        pulsed_recommended_under_years: sourced('years').optional(),
+      })
+      .strict(),
+    evidence: z
+      .object({
+        level: z.enum(['high', 'moderate', 'low', 'very-low']),
+        summary: z.string().min(1),
+        source: z.string().min(3),
+      })
+      .strict(),
     sources: z.record(z.string(), z.string().min(3)),
   })
   .strict()
@@ -158,6 +241,9 @@ export function crossFieldIssues(doc: unknown): { path: Path; message: string }[
         message: `${max} mA over ${area} cm² exceeds ${density} mA/cm² (at most ${(density * area).toFixed(2)} mA)`,
       });
     }
+    if (zone.duration_min === undefined && zone.dose_mAmin === undefined) {
+      out.push({ path: ['zones', name], message: 'a zone needs duration_min, dose_mAmin, or both' });
+    }
     const short = value('short_below_ohm');
     const open = value('open_above_ohm');
     if (short !== undefined && open !== undefined && short >= open) {
@@ -175,3 +261,4 @@ export function crossFieldIssues(doc: unknown): { path: Path; message: string }[
 export type Protocol = z.infer<typeof protocolSchema>;
 export type ProtocolZone = z.infer<typeof zoneSchema>;
 export type ProtocolMode = z.infer<typeof modeSchema>;
+export type ProtocolStep = z.infer<typeof stepSchema>;

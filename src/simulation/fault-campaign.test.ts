@@ -7,7 +7,7 @@ import type { TraceRow } from '../engine/session-runner.js';
 import { catalogue } from '../errors/catalogue.js';
 import { Random } from '../physics/random.js';
 import { protocolLibrary } from '../protocols/protocol-library.js';
-import type { MilliAmp } from '../units/quantities.js';
+import type { MilliAmp, MilliAmpMinute } from '../units/quantities.js';
 import { FAULT_KINDS, contactDisturbances, randomFault } from './regulation-trial.js';
 import { prepareSimulatedSession } from './simulated-session.js';
 
@@ -53,9 +53,12 @@ describe('fault campaign (property-based, on random protocols, virtual patients,
         const { protocol, zone, mode } = choices[t.choice]!;
         const z = protocol.zones[zone]!;
         const current = z.current_mA.min + t.currentFraction * (z.current_mA.value - z.current_mA.min);
-        const minutes = z.duration_min.min;
+        // The shortest session the zone allows: by time, or by dose at the chosen current.
+        const rounded = Math.round(current * 10) / 10;
+        const minutes = z.duration_min ? z.duration_min.min : undefined;
+        const dose = z.duration_min ? undefined : z.dose_mAmin!.min;
         const rng = new Random(t.seed);
-        const durationS = minutes * 60;
+        const durationS = minutes !== undefined ? minutes * 60 : (dose! / rounded) * 60;
         const events: ScenarioEvent[] = contactDisturbances(rng, 60, durationS * 0.8);
         let fault: ScenarioEvent | undefined;
         if (t.withFault) {
@@ -69,7 +72,7 @@ describe('fault campaign (property-based, on random protocols, virtual patients,
         );
         const s = prepareSimulatedSession({
           protocol,
-          choices: { zone, mode, current: (Math.round(current * 10) / 10) as MilliAmp, minutes },
+          choices: { zone, mode, current: rounded as MilliAmp, minutes, dose: dose as MilliAmpMinute | undefined },
           seed: t.seed,
           scenario,
         });

@@ -1,6 +1,7 @@
 import type { Scenario, ScenarioEvent } from '../device/scenario.js';
 import { ScenarioCursor, applyScenarioEvent } from '../device/scenario.js';
-import { SimulatedDevice } from '../device/simulated-device.js';
+import { DEFAULT_DEVICE_INFO, SimulatedDevice } from '../device/simulated-device.js';
+import { compilePlan } from '../protocols/compile-plan.js';
 import { Random, deriveSeed } from '../physics/random.js';
 import { createPatientLoad, drawCohortMember } from '../physics/virtual-patient.js';
 import type { Protocol } from '../protocols/protocol-schema.js';
@@ -175,7 +176,7 @@ export function runTrial(o: TrialOptions): TrialResult {
   const zone = protocol.zones[zoneId]!;
   const patient = drawCohortMember(o.cohortSeed, o.index, physicsZoneOf(zoneId, zone));
   const rng = new Random(deriveSeed(o.cohortSeed ^ 0x5eed, o.index));
-  const durationS = zone.duration_min.value * 60;
+  const durationS = compilePlan(protocol, {}, DEFAULT_DEVICE_INFO).duration;
   const events = contactDisturbances(rng, 90, durationS * 0.9);
   const fault = o.withFault ? randomFault(rng, 60, durationS * 0.45) : undefined;
   const scenario = [...events, ...(fault ? [fault] : [])].sort((a, b) => a.at_s - b.at_s);
