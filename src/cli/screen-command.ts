@@ -25,7 +25,7 @@ import type { CliIo } from './main.js';
 /** The command's streams; `now` (the clock for answered_at and ages from a date of birth) is injectable for tests. */
 export type ScreenIo = CliIo & { readonly stdin?: NodeJS.ReadStream; readonly now?: () => Date };
 
-export interface ScreenOptions {
+export interface ScreenCommandOptions {
   protocol?: string;
   all?: boolean;
   answers?: string;
@@ -80,11 +80,11 @@ export function registerScreenCommand(program: Command, io: ScreenIo, done: (cod
     .option('--save <file>', 'after the questions on the terminal, save the answers to this new file')
     .option('--json', 'print the screening as JSON')
     .addHelpText('after', HELP)
-    .action(async (opts: ScreenOptions) => done(await screenCommand(opts, io)));
+    .action(async (opts: ScreenCommandOptions) => done(await screenCommand(opts, io)));
 }
 
 /** The command itself; returns the exit code and reports its own errors on stderr. */
-export async function screenCommand(o: ScreenOptions, io: ScreenIo): Promise<number> {
+export async function screenCommand(o: ScreenCommandOptions, io: ScreenIo): Promise<number> {
   try {
     return await screenOrThrow(o, io);
   } catch (e) {
@@ -96,7 +96,7 @@ export async function screenCommand(o: ScreenOptions, io: ScreenIo): Promise<num
 
 const usage = (message: string): IontoError => new IontoError('ION_ERR_USAGE', message);
 
-async function screenOrThrow(o: ScreenOptions, io: ScreenIo): Promise<number> {
+async function screenOrThrow(o: ScreenCommandOptions, io: ScreenIo): Promise<number> {
   const json = o.json === true;
   const all = o.all === true;
   if (all === (o.protocol !== undefined)) throw usage('screen needs either --protocol <id> or --all');
