@@ -19,11 +19,16 @@ const USAGE_CODES = new Set([
   'ION_ERR_SCENARIO',
   'ION_ERR_PROTOCOL_INVALID',
   'ION_ERR_INVALID_PLAN',
+  'ION_ERR_ANSWERS_INVALID',
 ]);
 
 /** Exit code for an error thrown before or during a command. */
 export const exitCodeFor = (e: unknown): number =>
-  isIontoError(e) && USAGE_CODES.has(e.code) ? EXIT.usage : EXIT.fault;
+  isIontoError(e) && USAGE_CODES.has(e.code)
+    ? EXIT.usage
+    : isIontoError(e) && e.code === 'ION_ERR_CONTRAINDICATED'
+      ? EXIT.aborted
+      : EXIT.fault;
 
 /** A number option: plain decimal only, finite, with the option named in the error. */
 export function numberOption(name: string, raw: string | undefined): number | undefined {

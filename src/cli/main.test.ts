@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ const file = (name: string, text: string): string => {
 
 describe('ionto run', () => {
   it('runs a palms session to completion and prints one JSON report with every field', async () => {
-    const r = await cli('run', 'tapwater-palms', '--minutes', '10', '--seed', '5', '--json');
+    const r = await cli('run', 'tapwater-palms', '--minutes', '10', '--seed', '5', '--json', '--confirm-steps');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     for (const k of [
@@ -52,7 +53,17 @@ describe('ionto run', () => {
   });
 
   it('prints a readable summary with the events when not asked for JSON', async () => {
-    const r = await cli('run', 'tapwater-axillae', '--mode', 'pulsed', '--minutes', '10', '--speed', 'max');
+    const r = await cli(
+      'run',
+      'tapwater-axillae',
+      '--mode',
+      'pulsed',
+      '--minutes',
+      '10',
+      '--speed',
+      'max',
+      '--confirm-steps',
+    );
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Tap-water iontophoresis, axillae · axillae · pulsed DC/);
     expect(r.out).toMatch(/circuit closed/);
@@ -62,7 +73,7 @@ describe('ionto run', () => {
 
   it('writes a CSV trace of every control period', async () => {
     const trace = join(dir, 'trace.csv');
-    const r = await cli('run', 'tapwater-soles', '--minutes', '10', '--json', '--trace', trace);
+    const r = await cli('run', 'tapwater-soles', '--minutes', '10', '--json', '--trace', trace, '--confirm-steps');
     expect(r.code).toBe(0);
     const lines = readFileSync(trace, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('t_s,phase,setpoint_mA,current_mA,voltage_V,impedance_ohm,polarity');
@@ -76,7 +87,7 @@ describe('ionto run', () => {
 
   it('exits 1 with the fault in the report when the electrodes short', async () => {
     const s = file('short.json', JSON.stringify([{ at_s: 120, event: 'short' }]));
-    const r = await cli('run', 'tapwater-palms', '--minutes', '10', '--json', '--scenario', s);
+    const r = await cli('run', 'tapwater-palms', '--minutes', '10', '--json', '--scenario', s, '--confirm-steps');
     expect(r.code).toBe(1);
     const j = JSON.parse(r.out);
     expect(j.status).toBe('fault');
@@ -84,7 +95,14 @@ describe('ionto run', () => {
   });
 
   it('pauses and resumes around a lifted hand from a scenario file', async () => {
-    const r = await cli('run', 'tapwater-palms', '--scenario', 'examples/scenarios/hand-lifted.json', '--json');
+    const r = await cli(
+      'run',
+      'tapwater-palms',
+      '--scenario',
+      'examples/scenarios/hand-lifted.json',
+      '--json',
+      '--confirm-steps',
+    );
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.pauses).toBeGreaterThanOrEqual(1);
@@ -94,7 +112,9 @@ describe('ionto run', () => {
 
 describe('ionto run refuses doubtful input with exit 2 and a clear message', () => {
   const refused = async (argv: string[], message: RegExp) => {
-    const r = await cli(...argv);
+    const r = await cli(
+      ...(argv.length > 1 && !message.source.includes('must be confirmed') ? [...argv, '--confirm-steps'] : argv),
+    );
     expect(r.code, r.err).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.out).toBe('');
@@ -123,6 +143,118 @@ describe('ionto run refuses doubtful input with exit 2 and a clear message', () 
   it('a trace file that cannot be written', () =>
     refused(['run', 'tapwater-palms', '--trace', join(dir, 'no-such-dir', 't.csv')], /--trace .*cannot write/));
   it('a missing protocol argument', () => refused(['run'], /missing required argument 'protocol'/));
+  it('unconfirmed pre-steps when no one can be asked, listing them', () =>
+    refused(['run', 'tapwater-palms'], /must be confirmed before the current starts[\s\S]*Rings, watches/));
+});
+
+describe('screening before a session', () => {
+  const answers = (over: Record<string, unknown>) =>
+    file(
+      `answers-${Object.keys(over).join('-')}.json`,
+      JSON.stringify({
+        pacemaker: false,
+        pregnancy: false,
+        breastfeeding: false,
+        epilepsy: false,
+        'metal-implant-in-path': false,
+        'heart-disease': false,
+        iud: false,
+        cancer: false,
+        fever: false,
+        'wound-at-site': false,
+        'vascular-disease': false,
+        'skin-irritation': false,
+        'impaired-sensation': false,
+        'agent-allergy': false,
+        age_years: 35,
+        ...over,
+      }),
+    );
+
+  it('never starts a session that screening refuses, and says why (exit 3)', async () => {
+    const r = await cli(
+      'run',
+      'tapwater-palms',
+      '--json',
+      '--confirm-steps',
+      '--answers',
+      answers({ pacemaker: true }),
+    );
+    expect(r.code).toBe(3);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/screening refused tapwater-palms \(palms\): pacemaker: /);
+  });
+
+  it('runs with precautions and records the screening in the report', async () => {
+    const r = await cli(
+      'run',
+      'tapwater-palms',
+      '--minutes',
+      '10',
+      '--json',
+      '--confirm-steps',
+      '--answers',
+      answers({ 'impaired-sensation': true }),
+    );
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.status).toBe('completed');
+    expect(j.screening.result).toBe('precautions');
+    expect(j.screening.reasons.map((x: { item: string }) => x.item)).toContain('impaired-sensation');
+  });
+
+  it('refuses a malformed answers file with exit 2, naming the missing item', async () => {
+    const r = await cli(
+      'run',
+      'tapwater-palms',
+      '--confirm-steps',
+      '--answers',
+      file('partial.json', '{"age_years": 30}'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/partial\.json: "pacemaker" is missing/);
+  });
+});
+
+describe('pre- and post-step checklists', () => {
+  /** A terminal whose operator answers each [y/n] prompt, in turn, with the next of `answers`. */
+  const run = async (answers: string[]) => {
+    const input = new PassThrough();
+    const stdin = input as unknown as NodeJS.ReadStream;
+    (stdin as { isTTY: boolean }).isTTY = true;
+    let out = '';
+    let err = '';
+    const stdout = {
+      write: (s: string) => {
+        out += s;
+        if (s.endsWith('[y/n] ')) setImmediate(() => input.write((answers.shift() ?? '') + '\n'));
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WriteStream;
+    const stderr = { write: (s: string) => ((err += s), true), isTTY: false } as unknown as NodeJS.WriteStream;
+    const code = await main(['run', 'tapwater-palms', '--minutes', '10', '--json'], { stdout, stderr, stdin });
+    return { code, out, err };
+  };
+
+  it('asks each pre-step and does not start when a required one is not done', async () => {
+    const r = await run(['y', 'n', 'y', 'y']);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/not started: "Small cuts and scratches .*" not done/);
+    expect(r.out).toMatch(/Rings, watches, bracelets and piercings near the sites removed — done\? \[y\/n\]/);
+  });
+
+  it('re-asks an unclear answer, starts once all are done, and records both checklists in the report', async () => {
+    const r = await run(['yes?', 'y', 'y', 'y', 'y', 'y', 'n', 'y']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out.slice(r.out.indexOf('{')));
+    expect(j.pre_steps.every((p: { confirmed: boolean }) => p.confirmed)).toBe(true);
+    expect(j.post_steps.map((p: { id: string; confirmed: boolean }) => [p.id, p.confirmed])).toEqual([
+      ['dry-skin', true],
+      ['moisturise', false],
+      ['rinse-equipment', true],
+    ]);
+  });
 });
 
 describe('ionto protocols', () => {

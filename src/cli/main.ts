@@ -3,6 +3,7 @@ import { isIontoError } from '../errors/catalogue.js';
 import { protocolLibrary, findProtocol } from '../protocols/protocol-library.js';
 import { EXIT, exitCodeFor } from './cli-errors.js';
 import { runCommand } from './run-command.js';
+import { registerScreenCommand } from './screen-command.js';
 
 export interface CliIo {
   readonly stdout: NodeJS.WriteStream;
@@ -41,6 +42,11 @@ function program(io: CliIo, done: (code: number) => void): Command {
       'write time, phase, set point, current, voltage, impedance, polarity per control period',
     )
     .option('--json', 'print one JSON report instead of the live view')
+    .option(
+      '--confirm-steps',
+      'confirm that every pre- and post-step of the protocol is done (asked one by one otherwise)',
+    )
+    .option('--answers <file>', 'screening answers (see: ionto screen --help); a refused screening never starts')
     .addHelpText(
       'after',
       '\nExit codes: 0 completed, 1 fault, 2 usage error (nothing started), 3 stopped.\n' +
@@ -49,6 +55,8 @@ function program(io: CliIo, done: (code: number) => void): Command {
     .action(async (protocol: string, opts: Record<string, unknown>) => {
       done(await runCommand(protocol, opts, io));
     });
+
+  registerScreenCommand(cmd, io, done);
 
   const protocols = cmd.command('protocols').description('the protocol library');
   protocols

@@ -4,11 +4,18 @@ import type { Scenario } from '../device/scenario.js';
 import type { OperatorCommand } from '../engine/session-machine.js';
 import type { SessionReport, SessionRun } from '../engine/session-runner.js';
 import { IontoError } from '../errors/catalogue.js';
+import { DEFAULT_DEVICE_INFO } from '../device/simulated-device.js';
+import type { Screening } from '../clinic/screening.js';
+import { assertNotRefused, screen } from '../clinic/screening.js';
+import { parseScreeningAnswers } from '../clinic/screening-answers.js';
+import { compilePlan } from '../protocols/compile-plan.js';
+import type { Protocol } from '../protocols/protocol-schema.js';
 import { findProtocol } from '../protocols/protocol-library.js';
 import { prepareSimulatedSession } from '../simulation/simulated-session.js';
 import type { MilliAmp } from '../units/quantities.js';
 import { EXIT, integerOption, numberOption } from './cli-errors.js';
 import { LiveProgress, clock } from './live-progress.js';
+import { confirmSteps, unconfirmed } from './checklist.js';
 import { TraceFile } from './trace-file.js';
 
 export interface RunOptions {
@@ -21,6 +28,8 @@ export interface RunOptions {
   speed?: string;
   trace?: string;
   json?: boolean;
+  confirmSteps?: boolean;
+  answers?: string;
 }
 
 export interface RunIo {
@@ -37,6 +46,19 @@ function parseSpeed(raw: string | undefined, json: boolean): number | 'max' {
     throw new IontoError('ION_ERR_USAGE', `--speed must be "max" or a factor between 0 and 1000000, got ${raw}`);
   }
   return n;
+}
+
+function screenFromFile(protocol: Protocol, path: string, choices: { zone?: string; mode?: string }): Screening {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new IontoError(
+      'ION_ERR_ANSWERS_INVALID',
+      `--answers ${path}: cannot read the file (${(e as Error).message})`,
+    );
+  }
+  return screen(protocol, parseScreeningAnswers(text, path), { zone: choices.zone, mode: choices.mode });
 }
 
 function readScenario(path: string): Scenario {
@@ -58,12 +80,35 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
   const seed = integerOption('--seed', o.seed) ?? 1;
   const speed = parseSpeed(o.speed, json);
   const scenario = o.scenario !== undefined ? readScenario(o.scenario) : [];
-  // Opened (and so checked writable) before the session exists: preparing a session sends its first command.
+  // The plan is compiled (every choice checked) before the checklist is asked, and the checklist is done before
+  // the session exists: preparing a session sends its first command.
+  const choices = { zone: o.zone, mode: o.mode, current: current as MilliAmp | undefined, minutes };
+  compilePlan(protocol, choices, DEFAULT_DEVICE_INFO);
+  // Screening first: a refused patient is not asked to prepare anything.
+  const screening = o.answers !== undefined ? screenFromFile(protocol, o.answers, choices) : undefined;
+  if (screening) {
+    const precautions = screening.reasons.filter((r) => r.effect === 'precaution');
+    if (!json && precautions.length > 0) {
+      io.stdout.write(`Precautions:\n${precautions.map((r) => `  ! ${r.text} [${r.source}]`).join('\n')}\n`);
+    }
+    assertNotRefused(screening);
+  }
+  const pre = await confirmSteps(`Before ${protocol.title}`, protocol.pre_steps, o.confirmSteps === true, io);
+  const missing = unconfirmed(pre);
+  if (missing.length > 0) {
+    io.stderr.write(`ionto: not started: ${missing.map((m) => `"${m.text}"`).join(', ')} not done\n`);
+    return EXIT.aborted;
+  }
+  // Opened (and so checked writable) before the session exists.
   const trace = o.trace !== undefined ? new TraceFile(o.trace) : undefined;
   let operator: OperatorCommand | undefined;
   const session = prepareSimulatedSession({
     protocol,
-    choices: { zone: o.zone, mode: o.mode, current: current as MilliAmp | undefined, minutes },
+    choices,
+    screening: screening && {
+      result: screening.result,
+      reasons: screening.reasons.filter((r) => r.effect !== 'info').map((r) => `${r.item}: ${r.text}`),
+    },
     seed,
     scenario,
     hooks: {
@@ -129,8 +174,26 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
     }
   }
 
-  if (json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else io.stdout.write(summary(report));
+  if (!json) io.stdout.write(summary(report));
+  const post =
+    report.status === 'fault'
+      ? []
+      : await confirmSteps(`After ${protocol.title}`, protocol.post_steps, o.confirmSteps === true, io).catch(() =>
+          protocol.post_steps.map((st) => ({ id: st.id, text: st.text, required: st.required, confirmed: false })),
+        );
+  if (json) {
+    const screened = screening && { result: screening.result, reasons: screening.reasons };
+    io.stdout.write(
+      JSON.stringify({ ...report, screening: screened ?? null, pre_steps: pre, post_steps: post }, null, 2) + '\n',
+    );
+  } else if (post.some((p) => !p.confirmed)) {
+    io.stdout.write(
+      `  still to do: ${post
+        .filter((p) => !p.confirmed)
+        .map((p) => p.text)
+        .join('; ')}\n`,
+    );
+  }
   return report.status === 'completed' ? EXIT.ok : report.status === 'fault' ? EXIT.fault : EXIT.aborted;
 }
 

@@ -180,7 +180,7 @@ describe('ionto screen refuses doubtful input with exit 2', () => {
     writeFileSync(f, JSON.stringify(doc));
     return refused(
       ['--protocol', 'tapwater-palms', '--answers', f],
-      /partial\.json: "pregnancy" is missing: every item must be answered yes or no \[ION_ERR_USAGE\]/,
+      /partial\.json: "pregnancy" is missing: every item must be answered yes or no \[ION_ERR_ANSWERS_INVALID\]/,
     );
   });
   it('no answers and no terminal', () =>

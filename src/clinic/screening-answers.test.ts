@@ -93,11 +93,14 @@ describe('parseScreeningAnswers names the file, the field and the rule', () => {
   it('not JSON', () => expect(problem('{ "pacemaker": no }')).toMatch(/^answers\.json: not valid JSON \(/));
   it('not an object', () =>
     expect(problem([base()])).toMatch(/^answers\.json: must be a JSON object like \{"pacemaker": false, …/));
-  it('with the code ION_ERR_USAGE and the problems in the details', () => {
+  it('with the code ION_ERR_ANSWERS_INVALID and the problems in the details', () => {
     try {
       validateScreeningAnswers(without('fever'), 'x.json');
     } catch (e) {
-      expect(e).toMatchObject({ code: 'ION_ERR_USAGE', details: { file: 'x.json', problems: [expect.any(String)] } });
+      expect(e).toMatchObject({
+        code: 'ION_ERR_ANSWERS_INVALID',
+        details: { file: 'x.json', problems: [expect.any(String)] },
+      });
       return;
     }
     throw new Error('accepted');

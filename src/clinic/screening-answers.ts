@@ -91,7 +91,7 @@ export const noToEverything = (age_years: number): ScreeningAnswers =>
 
 /**
  * Parse a patient's answers from the text of a JSON file; `fileName` only names the file in messages. A bad file
- * throws `IontoError('ION_ERR_USAGE')` (the catalogue has no code of its own for it yet) whose message names the
+ * throws `IontoError('ION_ERR_ANSWERS_INVALID')` whose message names the
  * file, every faulty field and the rule, e.g.
  * `answers.json: "pregnancy" is missing: every item must be answered yes or no`.
  */
@@ -100,7 +100,9 @@ export function parseScreeningAnswers(text: string, fileName: string): Screening
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new IontoError('ION_ERR_USAGE', `${fileName}: not valid JSON (${(e as Error).message})`, { file: fileName });
+    throw new IontoError('ION_ERR_ANSWERS_INVALID', `${fileName}: not valid JSON (${(e as Error).message})`, {
+      file: fileName,
+    });
   }
   return validateScreeningAnswers(raw, fileName, text);
 }
@@ -110,7 +112,7 @@ export function validateScreeningAnswers(raw: unknown, fileName: string, text?: 
   const r = screeningAnswersSchema.safeParse(raw);
   if (r.success) return r.data;
   const problems = answerProblems(raw, r.error.issues, text);
-  throw new IontoError('ION_ERR_USAGE', `${fileName}: ${problems.join('; ')}`, { file: fileName, problems });
+  throw new IontoError('ION_ERR_ANSWERS_INVALID', `${fileName}: ${problems.join('; ')}`, { file: fileName, problems });
 }
 
 function answerProblems(raw: unknown, issues: readonly z.core.$ZodIssue[], text: string | undefined): string[] {

@@ -265,7 +265,7 @@ describe('assertNotRefused', () => {
     }
     expect(err).toBeInstanceOf(IontoError);
     const e = err as IontoError;
-    expect(e.code).toBe('ION_ERR_USAGE');
+    expect(e.code).toBe('ION_ERR_CONTRAINDICATED');
     expect(e.message).toMatch(/^screening refused tapwater-palms \(palms\): age: age 5 years is under the minimum/);
     expect(e.message).toMatch(/pacemaker: Pacemaker.*\[\[H8\]\[A003\]\]; pregnancy: Pregnant: .*\[\[H8\]\[A003\]\]$/);
     expect(e.message).not.toMatch(/fever/);

@@ -209,11 +209,8 @@ export const reasonSummary = (s: Screening, effects: readonly ReasonEffect[] = [
     .map((r) => `${r.item}: ${r.text} [${r.source}]`)
     .join('; ');
 
-/**
- * The code a refusal is thrown with. The catalogue has no code for a contraindication yet; ION_ERR_USAGE (exit 2,
- * nothing started) is the closest. Change it here when one is added.
- */
-export const SCREENING_REFUSED_CODE: ErrorCode = 'ION_ERR_USAGE';
+/** The code a refusal is thrown with. */
+export const SCREENING_REFUSED_CODE: ErrorCode = 'ION_ERR_CONTRAINDICATED';
 
 /**
  * For `ionto run` and the plan compiler: return the screening if treatment may go on (allowed, or with precautions),

@@ -89,6 +89,12 @@ export function planProblems(p: SessionPlan, d: DeviceInfo): PlanProblem[] {
       message: `${p.lease} ms must cover at least two control periods (${2 * p.controlPeriod} ms)`,
     });
   }
+  if (p.screening?.result === 'refused') {
+    out.push({
+      field: 'screening',
+      message: `refused by screening: ${p.screening.reasons.join('; ') || 'no reason recorded'}`,
+    });
+  }
   if (p.reversal.kind === 'at') {
     for (const [i, t] of p.reversal.times.entries()) {
       if (!(t > 0 && t < p.durationCap)) {

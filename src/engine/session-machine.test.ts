@@ -73,6 +73,15 @@ describe('session machine as a pure step function', () => {
     expect(first.command.outputEnabled).toBe(true);
   });
 
+  it('refuses to start a session that screening refused, naming the reasons', () => {
+    const plan = testPlan({ screening: { result: 'refused', reasons: ['pacemaker: active implant'] } });
+    expect(() => startSession({ ...cfg, plan }, 0 as Millisecond)).toThrow(
+      /refused by screening: pacemaker: active implant/,
+    );
+    const ok = testPlan({ screening: { result: 'precautions', reasons: ['impaired sensation'] } });
+    expect(startSession({ ...cfg, plan: ok }, 0 as Millisecond).state.phase).toBe('precheck');
+  });
+
   it('refuses to start a plan that is not valid on the device', () => {
     expect(() => startSession({ ...cfg, plan: testPlan({ target: 40 as MilliAmp }) }, 0 as Millisecond)).toThrow(
       /target 40 mA exceeds the protocol maximum 22 mA/,

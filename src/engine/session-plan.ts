@@ -68,4 +68,12 @@ export interface SessionPlan {
   readonly controlPeriod: Millisecond;
   /** Lease sent with every command. */
   readonly lease: Millisecond;
+  /** The patient's screening for this protocol, when one was recorded. A refused screening never starts. */
+  readonly screening?: PlanScreening | undefined;
+}
+
+/** What the engine needs to know of a screening: its verdict and the reasons, for the refusal message. */
+export interface PlanScreening {
+  readonly result: 'allowed' | 'precautions' | 'refused';
+  readonly reasons: readonly string[];
 }

@@ -45,6 +45,8 @@ export const catalogue = {
   ION_ERR_OUT_OF_RANGE: { severity: 'error', title: 'Value out of the allowed range' },
   ION_ERR_SCENARIO: { severity: 'error', title: 'Malformed scenario file' },
   ION_ERR_PROTOCOL_INVALID: { severity: 'error', title: 'Protocol document invalid' },
+  ION_ERR_CONTRAINDICATED: { severity: 'error', title: 'Treatment refused by contraindication screening' },
+  ION_ERR_ANSWERS_INVALID: { severity: 'error', title: 'Screening answers invalid' },
 } as const;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -5,7 +5,7 @@ import { SimulatedDevice } from '../device/simulated-device.js';
 import type { SessionEvent } from '../engine/events.js';
 import type { RunnerHooks, TraceRow } from '../engine/session-runner.js';
 import { SessionRun } from '../engine/session-runner.js';
-import type { SessionPlan } from '../engine/session-plan.js';
+import type { PlanScreening, SessionPlan } from '../engine/session-plan.js';
 import type { SupervisorLimits } from '../engine/supervisor.js';
 import type { PlanChoices } from '../protocols/compile-plan.js';
 import { compilePlan } from '../protocols/compile-plan.js';
@@ -31,6 +31,8 @@ export interface SimulatedSessionOptions {
   readonly hooks?: Pick<RunnerHooks, 'operator'>;
   readonly device?: SimulatedDeviceOptions;
   readonly limits?: SupervisorLimits;
+  /** The patient's screening verdict, carried in the plan: the engine refuses to start a refused one. */
+  readonly screening?: PlanScreening | undefined;
   /** Use this patient instead of drawing one from the seed. */
   readonly patient?: VirtualPatient;
 }
@@ -53,7 +55,7 @@ export interface PreparedSession {
  */
 export function prepareSimulatedSession(o: SimulatedSessionOptions): PreparedSession {
   const deviceInfo = { ...DEFAULT_DEVICE_INFO, ...o.device?.info };
-  const plan = compilePlan(o.protocol, o.choices, deviceInfo);
+  const plan: SessionPlan = { ...compilePlan(o.protocol, o.choices, deviceInfo), screening: o.screening };
   const zone = o.protocol.zones[plan.zone]!;
   const pz = physicsZoneOf(plan.zone, zone);
   const patient =
