@@ -328,22 +328,11 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
     s.shortSamples = reading === 'short' ? prev.shortSamples + 1 : 0;
   }
 
-  // 2. Latched faults: the supervisor's verdict and the device's hardware trip.
+  // 2. Latched faults: the supervisor's verdict and the device's hardware trip. The supervisor reports them (it
+  // sees the same sample in the same period, with the reason); the engine only follows, so each is told once.
   const fault: ErrorCode | null =
     input.verdict?.fault ?? (fresh && tel.flags.tripped ? 'ION_ERR_HW_TRIP' : null) ?? null;
-  if (fault !== null) {
-    return latchFault(cfg, s, now, out, fault, `fault latched (${fault}); output off`);
-  }
-  if (s.shortSamples >= SHORT_SAMPLES && s.phase !== 'precheck') {
-    return latchFault(
-      cfg,
-      s,
-      now,
-      out,
-      'ION_ERR_SHORT_CIRCUIT',
-      `load ${fmtOhm(s.load)} is below the short-circuit threshold ${p.shortBelow} Ω`,
-    );
-  }
+  if (fault !== null) return latchFault(cfg, s, now, out, fault, null);
 
   // 3. Operator commands.
   const op = input.operator;
@@ -628,7 +617,7 @@ function latchFault(
   now: number,
   out: EventCollector,
   code: ErrorCode,
-  message: string,
+  message: string | null,
 ): StepResult {
   s.fault = code;
   s.phase = 'fault';
@@ -637,7 +626,7 @@ function latchFault(
   s.command = 0;
   s.outputEnabled = false;
   s.seq += 1;
-  out.emit(code, message);
+  if (message !== null) out.emit(code, message);
   return { state: s, command: commandOf(cfg, s), events: out.list() };
 }
 
