@@ -34,6 +34,7 @@ describe('ionto run', () => {
       'duration_s',
       'treated_s',
       'delivered_mAmin',
+      'delivered_C',
       'target_mAmin',
       'charge_density_mAmin_per_cm2',
       'peak_current_mA',
@@ -49,6 +50,7 @@ describe('ionto run', () => {
     }
     expect(j).toMatchObject({ protocol: 'tapwater-palms', zone: 'palms', status: 'completed', target_mAmin: 150 });
     expect(Math.abs(j.delivered_mAmin - 150) / 150).toBeLessThan(0.01);
+    expect(j.delivered_C).toBeCloseTo(j.delivered_mAmin * 0.06, 4);
     expect(j.events[0]).toEqual(expect.objectContaining({ t_s: 0, code: 'ION_EVT_PRECHECK_OK' }));
   });
 

@@ -1,6 +1,7 @@
 import type { ClockedDevice, DeviceCommand, Polarity, Telemetry } from '../device/device.js';
 import { catalogue } from '../errors/catalogue.js';
 import type { Millisecond } from '../units/quantities.js';
+import { toCoulomb } from '../units/quantities.js';
 import type { SessionEvent } from './events.js';
 import { SessionMetrics } from './session-metrics.js';
 import type {
@@ -57,6 +58,8 @@ export interface SessionReport {
   readonly duration_s: number;
   readonly treated_s: number;
   readonly delivered_mAmin: number;
+  /** The same charge in coulombs (1 mA·min = 0.06 C). */
+  readonly delivered_C: number;
   readonly target_mAmin: number;
   readonly target_mA: number;
   readonly area_cm2: number;
@@ -233,6 +236,7 @@ export class SessionRun {
       duration_s: round(this.elapsed / 1000, 2),
       treated_s: round(e.treatedMs / 1000, 2),
       delivered_mAmin: round(delivered, 4),
+      delivered_C: round(toCoulomb(delivered), 5),
       target_mAmin: round(plan.dose, 4),
       target_mA: round(effectiveTarget(this.engineConfig), 4),
       area_cm2: plan.area,
