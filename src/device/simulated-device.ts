@@ -42,7 +42,7 @@ export const DEFAULT_DEVICE_INFO: DeviceInfo = Object.freeze({
   supportsPulsed: true,
 });
 
-/** Physics substep of the output stage. */
+/** Physics substep of the output stage (the default; see `SimulatedDeviceOptions.substep`). */
 export const SUBSTEP: Millisecond = 1 as Millisecond;
 
 export interface SimulatedDeviceOptions {
@@ -66,6 +66,14 @@ export interface SimulatedDeviceOptions {
   readonly relaySwitchTime?: Millisecond;
   /** Resistance of the `short` fault that bypasses the patient. Default 5 Ω. */
   readonly shortResistance?: Ohm;
+  /**
+   * Physics substep: a whole number of ms that divides the sample period. Default `SUBSTEP` (1 ms), the full
+   * fidelity every test of the output stage assumes. A coarser substep is for course-level simulation (cohorts):
+   * the DAC, the lease ramp, the relay and the hardware trip then act once per substep, and the load is integrated
+   * over the substep (the patient circuit's fast part is exact for a held current, so a substep much longer than
+   * the skin's R·C is its quasi-static limit).
+   */
+  readonly substep?: Millisecond;
 }
 
 /** Options for tests that want an exact device: no calibration error, no noise, no quantisation. */
@@ -113,9 +121,9 @@ export interface DeviceTruth {
   readonly contact: Fraction;
   /** Largest window-average |current| so far. */
   readonly maxAverageCurrent: MilliAmp;
-  /** Largest instantaneous (1 ms) |current| so far. */
+  /** Largest instantaneous (one substep, 1 ms by default) |current| so far. */
   readonly maxPeakCurrent: MilliAmp;
-  /** Charge delivered to the patient, ∫|I| dt at 1 ms, since construction. */
+  /** Charge delivered to the patient, ∫|I| dt over the substeps (1 ms by default), since construction. */
   readonly deliveredCharge: MilliAmpMinute;
   /** Net signed charge through the patient since construction. */
   readonly netCharge: MilliAmpMinute;
@@ -135,7 +143,6 @@ const MODE_CURRENT = 0;
 const MODE_VOLTAGE = 1;
 
 const MS_PER_MIN = 60_000;
-const DT: Second = (SUBSTEP / 1000) as Second;
 
 /** The 16 possible flag sets, frozen once, so a telemetry sample allocates no flags object. */
 const FLAG_TABLE: readonly DeviceFlags[] = Array.from({ length: 16 }, (_, i) =>
@@ -182,7 +189,7 @@ const quantise = (x: number, lsb: number, range: number): number => {
 /**
  * A simulated constant-current iontophoresis device driving an `ElectricalLoad` (a resistor on the bench, the
  * virtual patient in a session). Time is driven by the caller through `advanceTo`; the output stage is integrated
- * in 1 ms substeps and one telemetry sample is produced per sample period.
+ * in 1 ms substeps (or the `substep` option's) and one telemetry sample is produced per sample period.
  *
  * The model, from the host inwards:
  * - firmware: the last valid command is a lease; when it lapses the firmware ramps its demand to zero at
@@ -221,6 +228,9 @@ export class SimulatedDevice implements ClockedDevice {
   private readonly relaySteps: number;
   private readonly shortOhms: number;
   private readonly periodSteps: number;
+  /** Substep in ms, and in s for the load. */
+  private readonly substepMs: number;
+  private readonly dt: Second;
   private readonly maxCurrent: number;
   private readonly compliance: number;
   private readonly hardTrip: number;
@@ -288,8 +298,8 @@ export class SimulatedDevice implements ClockedDevice {
   private truthP = 0;
   private maxAvg = 0;
   private maxPeak = 0;
-  private chargeAbs = 0; // mA·ms
-  private chargeNet = 0; // mA·ms
+  private chargeAbs = 0; // mA·substep
+  private chargeNet = 0; // mA·substep
 
   constructor(load: ElectricalLoad, options: SimulatedDeviceOptions = {}) {
     this.load = load;
@@ -297,10 +307,18 @@ export class SimulatedDevice implements ClockedDevice {
     this.maxCurrent = this.info.maxCurrent;
     this.compliance = this.info.compliance;
     this.hardTrip = this.info.hardTrip;
-    this.periodSteps = this.info.samplePeriod / SUBSTEP;
+    const substep = options.substep ?? SUBSTEP;
+    if (!Number.isInteger(substep) || substep < 1 || this.info.samplePeriod % substep !== 0)
+      throw new IontoError(
+        'ION_ERR_OUT_OF_RANGE',
+        `device option substep must be a whole number of ms that divides the sample period ${this.info.samplePeriod} ms, got ${substep}`,
+      );
+    this.substepMs = substep;
+    this.dt = (substep / 1000) as Second;
+    this.periodSteps = this.info.samplePeriod / substep;
     this.nextSampleStep = this.periodSteps;
     this.voltsPerMilliAmp = this.compliance / this.maxCurrent;
-    this.leaseStepI = (this.info.leaseRamp * SUBSTEP) / 1000;
+    this.leaseStepI = (this.info.leaseRamp * substep) / 1000;
     // Voltage mode ramps down over the same time as current mode would at full scale.
     this.leaseStepV = this.leaseStepI * this.voltsPerMilliAmp;
 
@@ -325,15 +343,15 @@ export class SimulatedDevice implements ClockedDevice {
     this.lsbV = bits > 0 ? (2 * this.rangeV) / 2 ** bits : 0;
 
     const slew = positive('slewRate', options.slewRate ?? 2000);
-    this.slewI = (slew * SUBSTEP) / 1000;
+    this.slewI = (slew * substep) / 1000;
     this.slewV = this.slewI * this.voltsPerMilliAmp;
     this.dacFullScale = positive('dacFullScale', options.dacFullScale ?? 50);
-    this.relaySteps = Math.ceil(nonNegative('relaySwitchTime', options.relaySwitchTime ?? 3) / SUBSTEP);
+    this.relaySteps = Math.ceil(nonNegative('relaySwitchTime', options.relaySwitchTime ?? 3) / substep);
     this.shortOhms = positive('shortResistance', options.shortResistance ?? 5);
   }
 
   now(): Millisecond {
-    return (this.step * SUBSTEP) as Millisecond;
+    return (this.step * this.substepMs) as Millisecond;
   }
 
   // ---------------------------------------------------------------- host port
@@ -430,7 +448,7 @@ export class SimulatedDevice implements ClockedDevice {
       case 'telemetry_dropout':
         if (!Number.isFinite(fault.duration) || fault.duration < 0)
           throw badFault(fault.kind, 'duration', fault.duration);
-        this.link.dropUntilTime(this.step * SUBSTEP + fault.duration);
+        this.link.dropUntilTime(this.step * this.substepMs + fault.duration);
         break;
       case 'telemetry_delay':
         if (!Number.isFinite(fault.delay) || fault.delay < 0) throw badFault(fault.kind, 'delay', fault.delay);
@@ -496,8 +514,8 @@ export class SimulatedDevice implements ClockedDevice {
       contact: this.load.contact(),
       maxAverageCurrent: this.maxAvg as MilliAmp,
       maxPeakCurrent: this.maxPeak as MilliAmp,
-      deliveredCharge: (this.chargeAbs / MS_PER_MIN) as MilliAmpMinute,
-      netCharge: (this.chargeNet / MS_PER_MIN) as MilliAmpMinute,
+      deliveredCharge: ((this.chargeAbs * this.substepMs) / MS_PER_MIN) as MilliAmpMinute,
+      netCharge: ((this.chargeNet * this.substepMs) / MS_PER_MIN) as MilliAmpMinute,
       relayPolarity: this.relayPolarity,
       dacLevel: this.level,
       tripped: this.tripped,
@@ -508,18 +526,18 @@ export class SimulatedDevice implements ClockedDevice {
   // ---------------------------------------------------------------- simulation
 
   /**
-   * Run the output stage and the load up to device time `t`, in whole 1 ms substeps (a fractional `t` runs to the
-   * substep before it), emitting one telemetry sample at every sample-period boundary crossed. Faults and commands
+   * Run the output stage and the load up to device time `t`, in whole substeps (1 ms by default; a fractional `t`
+   * runs to the substep before it), emitting one telemetry sample at every sample-period boundary crossed. Faults and commands
    * take effect between calls; a time in the past does nothing.
    */
   advanceTo(t: Millisecond): void {
-    const end = Math.floor(t / SUBSTEP);
+    const end = Math.floor(t / this.substepMs);
     while (this.step < end) {
       // Split the run into segments in which only the DAC level and the load change: a segment ends at a sample
       // boundary, at the lease deadline, or after one substep while the lease ramp runs.
       let segEnd = end < this.nextSampleStep ? end : this.nextSampleStep;
       if (!this.leaseLapsed) {
-        const leaseStep = Math.ceil(this.leaseUntil / SUBSTEP);
+        const leaseStep = Math.ceil(this.leaseUntil / this.substepMs);
         if (leaseStep <= this.step) this.lapseLease();
         else if (leaseStep < segEnd) segEnd = leaseStep;
       }
@@ -530,7 +548,7 @@ export class SimulatedDevice implements ClockedDevice {
       this.runSegment(segEnd);
       if (this.step === this.nextSampleStep) this.emit();
     }
-    this.link.deliver(this.step * SUBSTEP);
+    this.link.deliver(this.step * this.substepMs);
   }
 
   /** Substeps from `this.step` up to `segEnd`, with the hot state in locals. */
@@ -548,6 +566,7 @@ export class SimulatedDevice implements ClockedDevice {
     const desired = this.desired;
     const stuck = this.dacStuck;
     const circuit = this.circuit;
+    const DT = this.dt;
     let on = this.switchOn;
     let level = this.level;
     let relayBusy = this.relayBusy;
@@ -686,7 +705,7 @@ export class SimulatedDevice implements ClockedDevice {
       if (!this.dacStuck) this.level = 0;
     }
     this.ackSeq = seq;
-    this.leaseUntil = this.step * SUBSTEP + lease;
+    this.leaseUntil = this.step * this.substepMs + lease;
     this.leaseLapsed = false;
     this.leaseCut = false;
     this.enabled = enabled;
@@ -750,7 +769,7 @@ export class SimulatedDevice implements ClockedDevice {
   }
 
   private record(code: ErrorCode, message: string): void {
-    this.log.push(Object.freeze({ t: (this.step * SUBSTEP) as Millisecond, code, message }));
+    this.log.push(Object.freeze({ t: (this.step * this.substepMs) as Millisecond, code, message }));
   }
 
   /** End of a sample window: update the truth, measure, and hand the sample to the link. */
@@ -758,7 +777,7 @@ export class SimulatedDevice implements ClockedDevice {
     const n = this.winN;
     const avgI = this.sumI / n;
     const avgV = this.sumV / n;
-    this.truthT = this.step * SUBSTEP;
+    this.truthT = this.step * this.substepMs;
     this.truthI = avgI;
     this.truthV = avgV;
     this.truthP = this.sumP / n;
@@ -767,7 +786,7 @@ export class SimulatedDevice implements ClockedDevice {
     if (absAvg > this.maxAvg) this.maxAvg = absAvg;
     if (this.winPeak > this.maxPeak) this.maxPeak = this.winPeak;
 
-    const t = this.step * SUBSTEP;
+    const t = this.step * this.substepMs;
     if (!this.link.dropping(t)) {
       let mI: number;
       let mPeak: number;

@@ -51,7 +51,22 @@ export interface CircuitSnapshot {
 
 /** Slow processes (conditioning, recovery, hydration, sweat, polarisation, breakdown) advance on this interval. */
 export const SLOW_INTERVAL = 0.01;
-const SLOW_DUE = SLOW_INTERVAL * (1 - 1e-9);
+
+/** Simulation choices that are not the patient's. Every field is optional; the defaults are full fidelity. */
+export interface CircuitOptions {
+  /**
+   * Interval of the slow processes, s (default `SLOW_INTERVAL`, 10 ms). Every relaxation is advanced with its exact
+   * factor 1 − exp(−h/τ), so any interval is stable and reaches the same steady states; a coarse interval (≈ 1 s,
+   * for course-level cohorts) lags the fastest transients (electrode 0.3 s, polarisation 1.5 s, pore opening 0.3 s)
+   * by up to one interval and costs a hundredth of the updates.
+   */
+  readonly slowInterval?: Second;
+  /**
+   * Sweat rate factor the skin starts at (default 1, the patient's untreated baseline): the sweat-duct shunt is
+   * already at this rate when the session begins, as `setSweatRate` would leave it after the ducts settled.
+   */
+  readonly initialSweatRate?: number;
+}
 /** Relative change of a skin R·C below which the capacitor decay factor is kept (saves an exp per update). */
 const TAU_TOLERANCE = 1e-4;
 /** Below this wetted area (cm²) a site counts as lifted out: an open circuit (keeps every resistance finite). */
@@ -70,9 +85,10 @@ const MAX_STEP = 3600;
  * capacitors see the average current, the series resistance sees the pulse amplitude, and compliance applies to the
  * peak terminal voltage.
  *
- * Slow part (every 10 ms of simulated time): skin conditioning and recovery, hydration, sweat, polarisation,
- * electrode overpotential and breakdown, driven by the average current of the interval. The EMFs are held over the
- * interval. Accurate and stable for dt ≤ 10 ms; larger steps stay finite but coarsen the breakdown dynamics.
+ * Slow part (every 10 ms of simulated time, or every `slowInterval`): skin conditioning and recovery, hydration,
+ * sweat, polarisation, electrode overpotential and breakdown, driven by the average current of the interval. The
+ * EMFs are held over the interval. Accurate and stable for dt ≤ 10 ms; larger steps stay finite but coarsen the
+ * breakdown dynamics.
  *
  * The 1 ms path allocates nothing and calls no transcendental function: exp is only evaluated when the slow state
  * changes (every 10 ms) or dt changes.
@@ -123,9 +139,19 @@ export class TreatmentCircuit implements ElectricalLoad {
   private electrode = 0;
   private hCached = -1;
   private aEl = 0;
+  private readonly slowInterval: number = SLOW_INTERVAL;
+  private readonly slowDue: number = SLOW_INTERVAL;
 
-  constructor(params: CircuitParams) {
+  constructor(params: CircuitParams, options: CircuitOptions = {}) {
     this.params = params;
+    const slow = options.slowInterval ?? SLOW_INTERVAL;
+    if (!(slow > 0 && slow <= MAX_STEP)) {
+      throw new IontoError('ION_ERR_OUT_OF_RANGE', `slow interval must be in (0, ${MAX_STEP}] s, got ${slow}`, {
+        slow,
+      });
+    }
+    this.slowInterval = slow;
+    this.slowDue = slow * (1 - 1e-9);
     this.siteA = new SkinSite(params.siteA, 1);
     this.siteB = new SkinSite(params.siteB, -1);
     this.bodyOhm = params.body;
@@ -135,6 +161,15 @@ export class TreatmentCircuit implements ElectricalLoad {
     this.elMax = params.electrodeOverpotential;
     this.elHalf = params.electrodeHalfCurrent * 1e-3;
     this.elTau = params.electrodeTau;
+    const sweat0 = options.initialSweatRate ?? 1;
+    if (!(sweat0 >= 0) || !Number.isFinite(sweat0)) {
+      throw new IontoError('ION_ERR_OUT_OF_RANGE', `initial sweat rate factor must be ≥ 0, got ${sweat0}`, { sweat0 });
+    }
+    for (const site of [this.siteA, this.siteB]) {
+      site.sweat = sweat0;
+      site.sweatTarget = sweat0;
+    }
+    // Also derives each site's conductance from the state set above.
     this.siteA.setSolutionConductivity(this.sigma);
     this.siteB.setSolutionConductivity(this.sigma);
     const f0 = params.initialContact ?? 1;
@@ -174,7 +209,7 @@ export class TreatmentCircuit implements ElectricalLoad {
       out.complianceLimited = limited;
       this.slowAcc += h;
       if (this.fRate !== 0) this.advanceContact();
-      if (this.slowAcc >= SLOW_DUE) this.slowUpdate();
+      if (this.slowAcc >= this.slowDue) this.slowUpdate();
       return;
     }
 
@@ -208,7 +243,7 @@ export class TreatmentCircuit implements ElectricalLoad {
     this.chargeAcc += iAvg * h;
     this.slowAcc += h;
     if (this.fRate !== 0) this.advanceContact();
-    if (this.slowAcc >= SLOW_DUE) this.slowUpdate();
+    if (this.slowAcc >= this.slowDue) this.slowUpdate();
   }
 
   driveVoltage(dt: Second, voltage: Volt, duty: number, polarity: Polarity, limit: MilliAmp, out: LoadSample): void {
@@ -231,7 +266,7 @@ export class TreatmentCircuit implements ElectricalLoad {
       out.complianceLimited = false;
       this.slowAcc += h;
       if (this.fRate !== 0) this.advanceContact();
-      if (this.slowAcc >= SLOW_DUE) this.slowUpdate();
+      if (this.slowAcc >= this.slowDue) this.slowUpdate();
       return;
     }
 
@@ -264,7 +299,7 @@ export class TreatmentCircuit implements ElectricalLoad {
     this.chargeAcc += iAvg * h;
     this.slowAcc += h;
     if (this.fRate !== 0) this.advanceContact();
-    if (this.slowAcc >= SLOW_DUE) this.slowUpdate();
+    if (this.slowAcc >= this.slowDue) this.slowUpdate();
   }
 
   setContact(target: Fraction, transition: Second = DEFAULT_CONTACT_TRANSITION): void {
@@ -379,7 +414,7 @@ export class TreatmentCircuit implements ElectricalLoad {
     this.slowAcc = 0;
     this.chargeAcc = 0;
     // Long steps are split so that each slow update covers at most one interval.
-    const n = total > SLOW_INTERVAL ? Math.min(Math.ceil(total / SLOW_INTERVAL - 1e-9), 100_000) : 1;
+    const n = total > this.slowInterval ? Math.min(Math.ceil(total / this.slowInterval - 1e-9), 100_000) : 1;
     const h = total / n;
     if (h !== this.hCached) {
       this.hCached = h;
