@@ -435,15 +435,10 @@ const inductionBlock = (s: Settings, phase: Phase, cycle: number, anchor: number
 
 /** Plan one course. */
 export function planCourse(input: CoursePlanInput): CoursePlan {
-  return planOne(resolveSettings(input), input.history, new Map(), []);
+  return planOne(resolveSettings(input), input.history, new Map());
 }
 
-function planOne(
-  s: Settings,
-  history: CourseHistory | undefined,
-  blocked: ReadonlyMap<number, string>,
-  extraRules: AppliedRule[],
-): CoursePlan {
+function planOne(s: Settings, history: CourseHistory | undefined, blocked: ReadonlyMap<number, string>): CoursePlan {
   const id = s.protocol.id;
   const h = placeHistory(history, s.tz);
   const cal = new CourseCalendar(s, blocked);
@@ -782,7 +777,7 @@ function planOne(
         : null,
     sessions,
     adjustments,
-    rules: [...rulesFor(s, used), ...extraRules],
+    rules: rulesFor(s, used),
     warnings,
   };
 }
@@ -969,7 +964,7 @@ export function planPatientCourses(input: PatientPlanInput): PatientPlan {
         j < i ? plans[j]!.sessions.filter((x) => x.status !== 'missed').map((x) => parseDate(x.date)) : done[j]!;
       for (const d of days) blocked.set(d, other);
     }
-    plans.push(planOne(s, input.courses[i]!.history, blocked, []));
+    plans.push(planOne(s, input.courses[i]!.history, blocked));
   }
   const sessions = plans
     .flatMap((p) => p.sessions)
