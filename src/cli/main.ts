@@ -3,6 +3,8 @@ import { isIontoError } from '../errors/catalogue.js';
 import { protocolLibrary, findProtocol } from '../protocols/protocol-library.js';
 import { EXIT, exitCodeFor } from './cli-errors.js';
 import { runCommand } from './run-command.js';
+import { registerCohortCommand } from './cohort-command.js';
+import { registerPlanCommand } from './plan-command.js';
 import { registerScreenCommand } from './screen-command.js';
 
 export interface CliIo {
@@ -57,6 +59,8 @@ function program(io: CliIo, done: (code: number) => void): Command {
     });
 
   registerScreenCommand(cmd, io, done);
+  registerPlanCommand(cmd, io, done);
+  registerCohortCommand(cmd, io, done);
 
   const protocols = cmd.command('protocols').description('the protocol library');
   protocols
