@@ -1,4 +1,4 @@
-import type { DeviceInfo, Waveform } from '../device/device.js';
+import type { DeviceInfo, Polarity, Waveform } from '../device/device.js';
 import { DC } from '../device/device.js';
 import type { SessionPlan } from '../engine/session-plan.js';
 import { IontoError } from '../errors/catalogue.js';
@@ -24,6 +24,48 @@ export interface PlanChoices {
   readonly minutes?: number | undefined;
   /** Prescribed charge, for zones dosed in mA·min. */
   readonly dose?: MilliAmpMinute | undefined;
+  /**
+   * Charge of the product, for protocols whose pole is chosen by it (`electrode_a: "by-agent-charge"`): a cationic
+   * product goes under the anode, an anionic one under the cathode [117][118]. Required for those protocols; for
+   * the others it may only confirm the protocol's own agent.
+   */
+  readonly agentCharge?: AgentCharge | undefined;
+}
+
+/** The charge of a product carried by the current. */
+export type AgentCharge = 'cation' | 'anion';
+
+/** Electrode A's polarity: the protocol's, or the one the product's charge calls for. */
+export function polarityFor(protocol: Protocol, agentCharge: AgentCharge | undefined): Polarity {
+  const a = protocol.polarity.electrode_a;
+  if (agentCharge !== undefined && agentCharge !== 'cation' && agentCharge !== 'anion') {
+    throw new IontoError(
+      'ION_ERR_OUT_OF_RANGE',
+      `agent charge must be "cation" or "anion", got "${String(agentCharge)}"`,
+      { field: 'agentCharge' },
+    );
+  }
+  if (a === 'by-agent-charge') {
+    if (agentCharge === undefined) {
+      throw new IontoError(
+        'ION_ERR_OUT_OF_RANGE',
+        `${protocol.id}: the pole is chosen by the product's charge; choose the agent charge: "cation" (a positively ` +
+          `charged product, under the anode +) or "anion" (a negatively charged product, under the cathode −) ` +
+          `(${protocol.polarity.source})`,
+        { field: 'agentCharge' },
+      );
+    }
+    return agentCharge === 'cation' ? '+' : '-';
+  }
+  if (agentCharge !== undefined && agentCharge !== protocol.agent.charge) {
+    throw new IontoError(
+      'ION_ERR_OUT_OF_RANGE',
+      `${protocol.id} delivers ${protocol.agent.name} (${protocol.agent.charge}) at a fixed pole; an agent charge ` +
+        `"${agentCharge}" does not apply`,
+      { field: 'agentCharge' },
+    );
+  }
+  return a;
 }
 
 /** Leases cover this many control periods: a host that misses them has stopped. */
@@ -75,6 +117,7 @@ export function compilePlan(protocol: Protocol, choices: PlanChoices, device: De
     );
   }
   const where = `${protocol.id}/${zoneId}`;
+  const polarity = polarityFor(protocol, choices.agentCharge);
   const current = within('current', 'mA', choices.current ?? zone.current_mA.value, zone.current_mA, where);
   // A timed zone runs current × minutes; a dosed zone runs its charge at the current, which sets the time.
   let dose: number;
@@ -137,7 +180,7 @@ export function compilePlan(protocol: Protocol, choices: PlanChoices, device: De
     dose: dose as MilliAmpMinute,
     endOn: protocol.end_on,
     durationCap: (duration * zone.duration_cap_factor.value) as Second,
-    polarity: protocol.polarity.electrode_a,
+    polarity,
     waveform,
     rampUp: zone.ramp_up_mA_per_s.value as MilliAmpPerSecond,
     rampUpAfterReversal: zone.ramp_up_after_reversal_mA_per_s.value as MilliAmpPerSecond,

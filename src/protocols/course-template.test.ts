@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CLINIC_DAYS, capViolation, inductionDays } from './course-template.js';
+import {
+  CLINIC_DAYS,
+  INDUCTION_TEMPLATES,
+  capViolation,
+  inductionDays,
+  isInductionTemplate,
+} from './course-template.js';
 
 describe('induction templates', () => {
   it('places the clinic course on days 1, 2, 4, 7, 10, 15 and 22 ([73])', () => {
@@ -18,7 +24,7 @@ describe('induction templates', () => {
   });
 
   it('keeps every template within one a day and five a week', () => {
-    for (const t of ['clinic', 'every-2-3-days', 'daily', 'single'] as const) {
+    for (const t of INDUCTION_TEMPLATES) {
       expect(capViolation(inductionDays(t, 20), 1, 5), t).toBeUndefined();
     }
   });
@@ -26,5 +32,36 @@ describe('induction templates', () => {
   it('finds the first day that breaks a cap', () => {
     expect(capViolation([0, 1, 2, 3, 4, 5], 1, 5)).toBe(5);
     expect(capViolation([0, 3, 3], 1, 5)).toBe(3);
+  });
+});
+
+describe('weekly, twice-weekly and fortnightly templates', () => {
+  it('places a weekly course every 7 days ([89])', () => {
+    expect(inductionDays('weekly', 4)).toEqual([0, 7, 14, 21]);
+  });
+
+  it('places a twice-weekly course alternately 3 and 4 days apart, two in every week ([122])', () => {
+    const days = inductionDays('twice-weekly', 6);
+    expect(days).toEqual([0, 3, 7, 10, 14, 17]);
+    expect(capViolation(days, 1, 2)).toBeUndefined();
+    expect(capViolation(days, 1, 1)).toBe(3);
+  });
+
+  it('places a fortnightly course every 14 days ([120])', () => {
+    expect(inductionDays('fortnightly', 4)).toEqual([0, 14, 28, 42]);
+  });
+
+  it('lists every template, and knows which names are templates', () => {
+    expect(INDUCTION_TEMPLATES).toEqual([
+      'clinic',
+      'every-2-3-days',
+      'daily',
+      'weekly',
+      'twice-weekly',
+      'fortnightly',
+      'single',
+    ]);
+    expect(isInductionTemplate('weekly')).toBe(true);
+    expect(isInductionTemplate('monthly')).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DEVICE_INFO } from '../device/simulated-device.js';
 import { isIontoError } from '../errors/catalogue.js';
-import type { MilliAmp } from '../units/quantities.js';
+import type { MilliAmp, MilliAmpMinute } from '../units/quantities.js';
 import { compilePlan } from './compile-plan.js';
 import { planProblems } from '../engine/plan-checks.js';
 import { findProtocol, protocolLibrary } from './protocol-library.js';
@@ -16,12 +16,62 @@ describe('protocol library', () => {
     expect(Object.keys(findProtocol('tapwater-axillae').modes).sort()).toEqual(['dc', 'pulsed']);
   });
 
-  it('compiles every protocol, zone and mode into a plan the engine accepts on the simulated device', () => {
+  it('holds fifteen protocols for hyperhidrosis, drug delivery, cosmetics, diagnostics and extraction', () => {
+    expect([...protocolLibrary().keys()].sort()).toEqual([
+      'acetic-acid',
+      'cryo-galvanic-face',
+      'desincrustation',
+      'dexamethasone',
+      'galvanic-body',
+      'galvanic-eyes-neck',
+      'galvanic-face',
+      'glucose-extraction',
+      'glycopyrrolate-palms',
+      'lidocaine',
+      'pilocarpine-sweat-test',
+      'tapwater-axillae',
+      'tapwater-palms',
+      'tapwater-palms-soles',
+      'tapwater-soles',
+    ]);
+    const uses = new Set([...protocolLibrary().values()].map((p) => p.use));
+    expect([...uses].sort()).toEqual(['cosmetic', 'diagnostic', 'drug-delivery', 'extraction', 'hyperhidrosis']);
+  });
+
+  it('compiles every protocol, zone, mode and agent charge into a plan the engine accepts on the simulated device', () => {
+    let plans = 0;
     for (const p of protocolLibrary().values()) {
+      const charges =
+        p.polarity.electrode_a === 'by-agent-charge' ? (['cation', 'anion'] as const) : ([undefined] as const);
       for (const zone of Object.keys(p.zones)) {
         for (const mode of Object.keys(p.modes)) {
-          const plan = compilePlan(p, { zone, mode }, DEFAULT_DEVICE_INFO);
-          expect(planProblems(plan, DEFAULT_DEVICE_INFO), `${p.id}/${zone}/${mode}`).toEqual([]);
+          for (const agentCharge of charges) {
+            const plan = compilePlan(p, { zone, mode, agentCharge }, DEFAULT_DEVICE_INFO);
+            expect(planProblems(plan, DEFAULT_DEVICE_INFO), `${p.id}/${zone}/${mode}/${agentCharge}`).toEqual([]);
+            plans++;
+          }
+        }
+      }
+    }
+    expect(plans).toBeGreaterThanOrEqual(25);
+  });
+
+  it('compiles every zone at the ends of its current and time or dose ranges too', () => {
+    for (const p of protocolLibrary().values()) {
+      const agentCharge = p.polarity.electrode_a === 'by-agent-charge' ? 'cation' : undefined;
+      for (const [zone, z] of Object.entries(p.zones)) {
+        for (const current of [z.current_mA.min, z.current_mA.max]) {
+          const lengths = z.dose_mAmin
+            ? [{ dose: z.dose_mAmin.min as MilliAmpMinute }, { dose: z.dose_mAmin.max as MilliAmpMinute }]
+            : [{ minutes: z.duration_min!.min }, { minutes: z.duration_min!.max }];
+          for (const length of lengths) {
+            const plan = compilePlan(
+              p,
+              { zone, mode: 'dc', agentCharge, current: current as MilliAmp, ...length },
+              DEFAULT_DEVICE_INFO,
+            );
+            expect(planProblems(plan, DEFAULT_DEVICE_INFO), `${p.id}/${zone} at ${current} mA`).toEqual([]);
+          }
         }
       }
     }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { InductionTemplate } from './course-template.js';
+import { INDUCTION_TEMPLATES, capViolation, inductionDays, isInductionTemplate } from './course-template.js';
 import { SCREENING_ITEM_IDS } from './screening-items.js';
 
 /** A number in a protocol always says where it comes from: a reference key, a derivation or a design decision. */
@@ -98,10 +100,14 @@ export const protocolSchema = z
     title: z.string().min(1),
     use: z.enum(['hyperhidrosis', 'drug-delivery', 'cosmetic', 'diagnostic', 'extraction']),
     summary: z.string().min(1),
-    /** Polarity of electrode A at the start; which pole carries the active agent. */
+    /**
+     * Polarity of electrode A at the start; which pole carries the active agent. `by-agent-charge` (with
+     * `active_pole: "either"`): the operator states the product's charge and the compiler sets the pole, a cationic
+     * product under the anode, an anionic one under the cathode [117][118].
+     */
     polarity: z
       .object({
-        electrode_a: z.enum(['+', '-']),
+        electrode_a: z.enum(['+', '-', 'by-agent-charge']),
         active_pole: z.enum(['anode', 'cathode', 'either']),
         source: z.string().min(3),
       })
@@ -131,10 +137,13 @@ export const protocolSchema = z
       .strict(),
     course: z
       .object({
-        /** Induction schedule: the clinic course (days 1, 2, 4, 7, 10, 15, 22), every 2–3 days, daily, or one session. */
+        /**
+         * Induction schedule: the clinic course (days 1, 2, 4, 7, 10, 15, 22), every 2–3 days, daily, weekly, twice
+         * weekly, fortnightly, or one session (course-template.ts).
+         */
         induction: z
           .object({
-            template: z.enum(['clinic', 'every-2-3-days', 'daily', 'single']),
+            template: z.enum(INDUCTION_TEMPLATES as unknown as [InductionTemplate, ...InductionTemplate[]]),
             sessions: sourced('sessions').refine((x) => Number.isInteger(x.value) && x.value >= 1, {
               message: 'a whole number of sessions ≥ 1',
             }),
@@ -216,6 +225,64 @@ export function crossFieldIssues(doc: unknown): { path: Path; message: string }[
   }
   if (typeof p.default_mode === 'string' && obj(p.modes) && !(p.default_mode in modes)) {
     out.push({ path: ['default_mode'], message: `"${p.default_mode}" is not one of the modes` });
+  }
+  const polarity = obj(p.polarity);
+  const agent = obj(p.agent);
+  if (polarity) {
+    const a = polarity.electrode_a;
+    const pole = polarity.active_pole;
+    if (a === 'by-agent-charge' && pole !== undefined && pole !== 'either') {
+      out.push({
+        path: ['polarity', 'active_pole'],
+        message: 'must be "either" when electrode_a is "by-agent-charge" (the agent\'s charge picks the pole)',
+      });
+    }
+    if (a === 'by-agent-charge' && agent && agent.charge !== undefined && agent.charge !== 'product') {
+      out.push({
+        path: ['agent', 'charge'],
+        message: `must be "product" when the pole is chosen by the agent's charge, got "${String(agent.charge)}"`,
+      });
+    }
+    if ((pole === 'anode' && a === '-') || (pole === 'cathode' && a === '+')) {
+      out.push({
+        path: ['polarity', 'electrode_a'],
+        message: `electrode A is the active electrode: the ${String(pole)} is "${pole === 'anode' ? '+' : '-'}"`,
+      });
+    }
+    const wanted = agent?.charge === 'cation' ? 'anode' : agent?.charge === 'anion' ? 'cathode' : undefined;
+    if (wanted !== undefined && pole !== undefined && pole !== wanted) {
+      out.push({
+        path: ['polarity', 'active_pole'],
+        message: `an ${String(agent?.charge)} is delivered at the ${wanted} (like charges repel), not the ${String(pole)}`,
+      });
+    }
+  }
+  const course = obj(p.course);
+  const induction = obj(course?.induction);
+  const template = induction?.template;
+  const sessions = num(obj(induction?.sessions)?.value);
+  if (template === 'single' && sessions !== undefined && sessions !== 1) {
+    out.push({ path: ['course', 'induction', 'sessions', 'value'], message: 'a single-session course has 1 session' });
+  }
+  const caps = obj(course?.caps);
+  const perDay = num(obj(caps?.per_day)?.value);
+  const perWeek = num(obj(caps?.per_week)?.value);
+  if (
+    isInductionTemplate(template) &&
+    sessions !== undefined &&
+    Number.isInteger(sessions) &&
+    sessions >= 1 &&
+    sessions <= 365 &&
+    perDay !== undefined &&
+    perWeek !== undefined
+  ) {
+    const day = capViolation(inductionDays(template, sessions), perDay, perWeek);
+    if (day !== undefined) {
+      out.push({
+        path: ['course', 'caps'],
+        message: `the ${template} induction of ${sessions} session(s) breaks ${perDay}/day or ${perWeek}/week on day ${day + 1}`,
+      });
+    }
   }
   for (const [name, raw] of Object.entries(zones)) {
     const zone = obj(raw);
