@@ -125,9 +125,9 @@ export const SWEAT_RESPONSE: SweatResponseParams = Object.freeze({
   zones: Object.freeze({
     palms: Object.freeze({ thresholdMgPerMin: 20, efficacy: 1 }),
     soles: Object.freeze({ thresholdMgPerMin: 20, efficacy: 1 }),
-    axillae: Object.freeze({ thresholdMgPerMin: 50, efficacy: 0.84 }),
+    axillae: Object.freeze({ thresholdMgPerMin: 50, efficacy: 0.82 }),
   }),
-  inhibitionHalf: 4.1,
+  inhibitionHalf: 4.0,
   inhibitionHalfSpread: 0.37,
   inhibitionSteepness: 0.67,
   recoveryDays: 55,

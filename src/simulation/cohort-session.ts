@@ -93,7 +93,7 @@ export interface CourseSessionResult {
   readonly treated: Second;
   /** The engine reported the set point unreachable at the compliance voltage at least once. */
   readonly complianceLimited: boolean;
-  /** First fault code, if the session ended on one. */
+  /** The latched fault's code, if the session ended on one. */
   readonly fault: string | null;
 }
 
@@ -126,10 +126,8 @@ export function runCourseSession(
   const truth = device.truth();
   const status = statusOf(run.state);
   let complianceLimited = false;
-  let fault: string | null = null;
   for (const e of run.allEvents) {
     if (e.code === 'ION_ERR_COMPLIANCE' && e.source === 'engine') complianceLimited = true;
-    if (fault === null && status === 'fault' && run.state.fault === e.code) fault = e.code;
   }
   // Positive current flows A → B: site A is the anode.
   const abs = truth.deliveredCharge;
@@ -141,7 +139,7 @@ export function runCourseSession(
     anodalB: Math.max(0, (abs - net) / 2) as MilliAmpMinute,
     treated: (run.state.treatedMs / 1000) as Second,
     complianceLimited,
-    fault: status === 'fault' ? (fault ?? run.state.fault) : null,
+    fault: status === 'fault' ? run.state.fault : null,
   };
 }
 
