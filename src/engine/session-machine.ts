@@ -84,7 +84,7 @@ export interface EngineState {
   readonly closedSince: number;
   readonly openSamples: number;
   readonly shortSamples: number;
-  /** When the last compliance warning was raised (ms), so an episode is reported once, not every sample. */
+  /** When the compliance limit last held the current (ms), so an episode is reported once, not every sample. */
   readonly complianceNotedAt: number;
   readonly rampSlope: number;
   readonly reversals: number;
@@ -354,14 +354,15 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   // falling load can never turn a waiting set point into a step of current.
   const compliance = fresh && tel.flags.compliance;
   if (compliance && (s.phase === 'ramp-up' || s.phase === 'treat' || s.phase === 'reversal')) {
+    // One report per episode: an episode ends only after COMPLIANCE_NOTE_INTERVAL free of the compliance limit.
     if (!prev.inCompliance && now - prev.complianceNotedAt >= COMPLIANCE_NOTE_INTERVAL) {
-      s.complianceNotedAt = now;
       emit(
         'ION_ERR_COMPLIANCE',
         `set point ${fmt(s.reference)} mA unreachable at ${fmt(cfg.device.compliance, 0)} V (load ${fmtOhm(s.load)}); delivering ${fmt(measured)} mA`,
       );
     }
     s.inCompliance = true;
+    s.complianceNotedAt = now;
     // Not below the probe: the probe keeps the load readable, so that an open circuit is seen as one.
     s.reference = Math.max(Math.min(s.reference, measured), Math.min(s.reference, p.probeCurrent));
   } else if (fresh && !compliance) {
@@ -544,7 +545,12 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
       s.reversalStage = null;
       enter('ramp-down');
       s.reference = Math.max(0, s.reference - p.rampDown * dt);
-    } else if (s.phase === 'treat' && progressFor(cfg, s) + rampDownLead(cfg, level) >= s.nextReversal) {
+    } else if (
+      // From ramp-up too: a patient held below target by the compliance voltage never reaches 'treat', and the
+      // reversal must still split the session.
+      (s.phase === 'treat' || s.phase === 'ramp-up') &&
+      progressFor(cfg, s) + rampDownLead(cfg, level) >= s.nextReversal
+    ) {
       enter('reversal');
       s.reversalStage = 'down';
       s.stageSince = now;

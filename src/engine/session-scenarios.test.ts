@@ -264,3 +264,31 @@ describe('faults on a simulated device', () => {
     expect(Math.max(0, ...late.map((x) => Math.abs(x.trueCurrent)))).toBe(0);
   });
 });
+
+describe('edge cases found by the cohort', () => {
+  it('reverses at half the dose even when the compliance voltage holds the current below target', () => {
+    // 60 V / 6 kΩ = 10 mA: the 15 mA target is never reached, so the session never leaves ramp-up.
+    const r = runPlan(testPlan({ reversal: { kind: 'half-time' }, durationCap: 400 as Second }), load(6000));
+    const rep = r.run.report();
+    expect(rep.status).toBe('completed');
+    expect(rep.reversals).toBe(1);
+    expect(Math.abs(rep.delivered_mAmin - rep.target_mAmin) / rep.target_mAmin).toBeLessThan(0.01);
+    // Held at the compliance edge for minutes: reported once per episode (one each side of the reversal), by the
+    // engine and by the supervisor, not every time the current flickers across the edge.
+    const compliance = rep.events.filter((e) => e.code === 'ION_ERR_COMPLIANCE');
+    expect(compliance.filter((e) => e.source === 'engine').length).toBeLessThanOrEqual(2);
+    expect(compliance.filter((e) => e.source === 'supervisor').length).toBeLessThanOrEqual(2);
+    expect(rep.anodal_mAmin / rep.delivered_mAmin).toBeGreaterThan(0.45);
+    expect(rep.anodal_mAmin / rep.delivered_mAmin).toBeLessThan(0.55);
+  });
+
+  it('runs pulsed DC with 30 mA pulses at the hard limit on a device whose DAC reads 2 % high', () => {
+    const r = runPlan(
+      testPlan({ waveform: { kind: 'pulsed', frequency: 10_000 as never, duty: 0.5 as never }, target: 15 as never }),
+      load(1500),
+      { device: { calibration: { gain: 1.02, offset: 0.05 as never } } },
+    );
+    expect(r.run.report().faults).toEqual([]);
+    expect(r.run.report().status).toBe('completed');
+  });
+});

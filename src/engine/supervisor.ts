@@ -63,6 +63,8 @@ const CAPS = [
   'ION_ERR_POLARITY_UNDER_CURRENT',
 ] as const;
 type Cap = (typeof CAPS)[number];
+/** A cap that binds again within this long (ms) of last binding is the same episode: not reported again. */
+const CAP_NOTE_INTERVAL = 10_000;
 const BITS = new Map(CAPS.map((c, i) => [c, 1 << i]));
 const bit = (c: Cap): number => BITS.get(c)!;
 
@@ -92,6 +94,8 @@ export interface SupervisorState {
   readonly zRef: number;
   readonly areaFraction: number;
   readonly binding: number;
+  /** When each cap last bound (ms), so a cap flickering at its edge is reported once per episode. */
+  readonly capBoundAt: readonly number[];
   readonly doseReached: boolean;
   readonly durationCapReached: boolean;
 }
@@ -126,6 +130,7 @@ function copySupervisorState(p: SupervisorState): MutableSupervisorState {
     zRef: p.zRef,
     areaFraction: p.areaFraction,
     binding: p.binding,
+    capBoundAt: p.capBoundAt,
     doseReached: p.doseReached,
     durationCapReached: p.durationCapReached,
   };
@@ -165,6 +170,7 @@ export function startSupervisor(cfg: SupervisorConfig, now: Millisecond): Superv
     zRef: NaN,
     areaFraction: 1,
     binding: 0,
+    capBoundAt: CAPS.map(() => -Infinity),
     doseReached: false,
     durationCapReached: false,
   });
@@ -222,7 +228,9 @@ export function supervise(
       trip('ION_ERR_LEASE_EXPIRED', 'device lease expired: the host stopped renewing its command; output off');
     }
     const peak = Math.abs(tel.peakCurrent);
-    if (peak > limits.hardLimit + limits.overAbs) {
+    // The same tolerance as the overcurrent check (a ±2 % DAC and the sensor), so a command held at the hard limit
+    // does not trip on calibration alone; 31.1 mA stays well below the device's 35 mA hardware trip [H1].
+    if (peak > limits.hardLimit * (1 + limits.overRel) + limits.overAbs) {
       trip('ION_ERR_HARD_LIMIT', `${fmt(peak)} mA measured, above the hard limit ${limits.hardLimit} mA: output off`);
     }
     const allowedPeak = Math.max(prev.limit, prev.limitBefore) / duty;
@@ -339,6 +347,7 @@ export function supervise(
 
   // 3. Caps on the current; the smallest wins.
   let binding = 0;
+  let boundNow = 0;
   let limit = Infinity;
   let setpoint: number = wanted.setpoint;
   const cap = (c: Cap, value: number, why: () => string): void => {
@@ -346,7 +355,10 @@ export function supervise(
     if (setpoint > value + 1e-9) {
       setpoint = Math.max(0, value);
       binding |= bit(c);
-      if ((prev.binding & bit(c)) === 0) emit(c, why());
+      // Reported when it starts to bind after having been free for CAP_NOTE_INTERVAL: one report per episode.
+      const k = CAPS.indexOf(c);
+      if ((prev.binding & bit(c)) === 0 && now - prev.capBoundAt[k]! >= CAP_NOTE_INTERVAL) emit(c, why());
+      boundNow |= bit(c);
     }
   };
   const maximum = Math.min(limits.hardLimit * duty, device.maxCurrent * duty, plan.maxCurrent);
@@ -408,6 +420,8 @@ export function supervise(
       ? wanted
       : { ...wanted, setpoint: setpoint as MilliAmp, polarity };
   s.binding = binding;
+  // Copy on write: a new array only in the periods where some cap binds.
+  if (boundNow !== 0) s.capBoundAt = prev.capBoundAt.map((x, j) => ((boundNow & (1 << j)) !== 0 ? now : x));
   s.lastFinal = command.setpoint;
   s.lastEnabled = command.outputEnabled;
   s.lastPolarity = command.polarity;
