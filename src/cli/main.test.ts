@@ -112,6 +112,34 @@ describe('ionto run', () => {
   });
 });
 
+describe('ionto run for drug delivery and cosmetics', () => {
+  it('runs dexamethasone to a prescribed 60 mA·min at the cathode', async () => {
+    const r = await cli('run', 'dexamethasone', '--dose', '60', '--json', '--confirm-steps');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.target_mAmin).toBe(60);
+    expect(Math.abs(j.delivered_mAmin - 60) / 60).toBeLessThan(0.01);
+    expect(j.anodal_mAmin).toBeLessThan(0.01);
+  });
+
+  it('refuses a dose outside the protocol range', async () => {
+    const r = await cli('run', 'dexamethasone', '--dose', '120', '--confirm-steps');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/dose 120 mA·min is outside 40–80 mA·min/);
+  });
+
+  it('asks for the product’s charge where it chooses the pole, and puts an anionic product under the cathode', async () => {
+    const missing = await cli('run', 'galvanic-face', '--confirm-steps');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/choose the agent charge/);
+    const r = await cli('run', 'galvanic-face', '--agent-charge', 'anion', '--json', '--confirm-steps');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.status).toBe('completed');
+    expect(j.anodal_mAmin).toBeLessThan(0.01);
+  });
+});
+
 describe('ionto run refuses doubtful input with exit 2 and a clear message', () => {
   const refused = async (argv: string[], message: RegExp) => {
     const r = await cli(
@@ -268,8 +296,9 @@ describe('ionto protocols', () => {
   });
 
   it('shows a protocol with the source of every number', async () => {
-    const r = await cli('protocols', 'show', 'tapwater-palms');
+    const r = await cli('protocols', 'show', 'tapwater-palms', '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).zones.palms.current_mA.source).toMatch(/\[SP\]/);
+    expect((await cli('protocols', 'show', 'tapwater-palms')).out).toMatch(/\[SP\]/);
   });
 });

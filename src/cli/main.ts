@@ -1,10 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isIontoError } from '../errors/catalogue.js';
-import { protocolLibrary, findProtocol } from '../protocols/protocol-library.js';
 import { EXIT, exitCodeFor } from './cli-errors.js';
 import { runCommand } from './run-command.js';
 import { registerCohortCommand } from './cohort-command.js';
 import { registerPlanCommand } from './plan-command.js';
+import { registerProtocolsCommand } from './protocols-command.js';
 import { registerScreenCommand } from './screen-command.js';
 
 export interface CliIo {
@@ -35,6 +35,13 @@ function program(io: CliIo, done: (code: number) => void): Command {
     .option('--zone <zone>', 'treatment zone (default: the protocol’s)')
     .option('--current <mA>', 'target current in mA, within the protocol’s range')
     .option('--minutes <min>', 'treatment time in minutes, within the protocol’s range')
+    .option('--dose <mAmin>', 'prescribed charge in mA·min, for protocols dosed in mA·min')
+    .addOption(
+      new Option('--agent-charge <charge>', 'charge of the product, for protocols whose pole it chooses').choices([
+        'cation',
+        'anion',
+      ]),
+    )
     .addOption(new Option('--mode <mode>', 'waveform mode of the protocol').choices(['dc', 'pulsed']))
     .option('--seed <n>', 'virtual patient seed (same seed, same patient)', '1')
     .option('--scenario <file>', 'JSON array of timed events: contact, faults, water, sweat')
@@ -62,44 +69,7 @@ function program(io: CliIo, done: (code: number) => void): Command {
   registerPlanCommand(cmd, io, done);
   registerCohortCommand(cmd, io, done);
 
-  const protocols = cmd.command('protocols').description('the protocol library');
-  protocols
-    .command('list')
-    .description('list the protocols')
-    .option('--json', 'as JSON')
-    .action((opts: { json?: boolean }) => {
-      const all = [...protocolLibrary().values()];
-      if (opts.json) {
-        io.stdout.write(
-          JSON.stringify(
-            all.map((p) => ({
-              id: p.id,
-              title: p.title,
-              use: p.use,
-              zones: Object.keys(p.zones),
-              modes: Object.keys(p.modes),
-            })),
-            null,
-            2,
-          ) + '\n',
-        );
-      } else {
-        for (const p of all) {
-          io.stdout.write(
-            `${p.id.padEnd(22)} ${p.use.padEnd(14)} ${p.title} (zones: ${Object.keys(p.zones).join(', ')}; modes: ${Object.keys(p.modes).join(', ')})\n`,
-          );
-        }
-      }
-      done(EXIT.ok);
-    });
-  protocols
-    .command('show')
-    .description('show a protocol with the source of every number')
-    .argument('<protocol>')
-    .action((id: string) => {
-      io.stdout.write(JSON.stringify(findProtocol(id), null, 2) + '\n');
-      done(EXIT.ok);
-    });
+  registerProtocolsCommand(cmd, io, done);
   return cmd;
 }
 

@@ -8,11 +8,12 @@ import { DEFAULT_DEVICE_INFO } from '../device/simulated-device.js';
 import type { Screening } from '../clinic/screening.js';
 import { assertNotRefused, screen } from '../clinic/screening.js';
 import { parseScreeningAnswers } from '../clinic/screening-answers.js';
+import type { PlanChoices } from '../protocols/compile-plan.js';
 import { compilePlan } from '../protocols/compile-plan.js';
 import type { Protocol } from '../protocols/protocol-schema.js';
 import { findProtocol } from '../protocols/protocol-library.js';
 import { prepareSimulatedSession } from '../simulation/simulated-session.js';
-import type { MilliAmp } from '../units/quantities.js';
+import type { MilliAmp, MilliAmpMinute } from '../units/quantities.js';
 import { EXIT, integerOption, numberOption } from './cli-errors.js';
 import { LiveProgress, clock } from './live-progress.js';
 import { confirmSteps, unconfirmed } from './checklist.js';
@@ -22,6 +23,8 @@ export interface RunOptions {
   zone?: string;
   current?: string;
   minutes?: string;
+  dose?: string;
+  agentCharge?: 'cation' | 'anion';
   mode?: string;
   seed?: string;
   scenario?: string;
@@ -77,12 +80,20 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
   const protocol = findProtocol(protocolId);
   const current = numberOption('--current', o.current);
   const minutes = numberOption('--minutes', o.minutes);
+  const dose = numberOption('--dose', o.dose);
   const seed = integerOption('--seed', o.seed) ?? 1;
   const speed = parseSpeed(o.speed, json);
   const scenario = o.scenario !== undefined ? readScenario(o.scenario) : [];
   // The plan is compiled (every choice checked) before the checklist is asked, and the checklist is done before
   // the session exists: preparing a session sends its first command.
-  const choices = { zone: o.zone, mode: o.mode, current: current as MilliAmp | undefined, minutes };
+  const choices: PlanChoices = {
+    zone: o.zone,
+    mode: o.mode,
+    current: current as MilliAmp | undefined,
+    minutes,
+    dose: dose as MilliAmpMinute | undefined,
+    agentCharge: o.agentCharge,
+  };
   compilePlan(protocol, choices, DEFAULT_DEVICE_INFO);
   // Screening first: a refused patient is not asked to prepare anything.
   const screening = o.answers !== undefined ? screenFromFile(protocol, o.answers, choices) : undefined;

@@ -36,6 +36,8 @@ const trial = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
   withFault: fc.boolean(),
   faultKind: fc.integer({ min: 0, max: FAULT_KINDS.length - 1 }),
+  /** The product's charge, for protocols whose pole it chooses. */
+  anion: fc.boolean(),
 });
 
 interface Row extends TraceRow {
@@ -72,7 +74,15 @@ describe('fault campaign (property-based, on random protocols, virtual patients,
         );
         const s = prepareSimulatedSession({
           protocol,
-          choices: { zone, mode, current: rounded as MilliAmp, minutes, dose: dose as MilliAmpMinute | undefined },
+          choices: {
+            zone,
+            mode,
+            current: rounded as MilliAmp,
+            minutes,
+            dose: dose as MilliAmpMinute | undefined,
+            agentCharge:
+              protocol.polarity.electrode_a === 'by-agent-charge' ? (t.anion ? 'anion' : 'cation') : undefined,
+          },
           seed: t.seed,
           scenario,
         });
