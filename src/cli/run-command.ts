@@ -194,8 +194,10 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
         );
   if (json) {
     const screened = screening && { result: screening.result, reasons: screening.reasons };
+    const agent = { name: protocol.agent.name, charge: o.agentCharge ?? protocol.agent.charge };
     io.stdout.write(
-      JSON.stringify({ ...report, screening: screened ?? null, pre_steps: pre, post_steps: post }, null, 2) + '\n',
+      JSON.stringify({ ...report, agent, screening: screened ?? null, pre_steps: pre, post_steps: post }, null, 2) +
+        '\n',
     );
   } else if (post.some((p) => !p.confirmed)) {
     io.stdout.write(

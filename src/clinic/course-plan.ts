@@ -1,5 +1,5 @@
 import { IontoError } from '../errors/catalogue.js';
-import { inductionDays } from '../protocols/course-template.js';
+import { INDUCTION_TEMPLATES, inductionDays, isInductionTemplate } from '../protocols/course-template.js';
 import type { InductionTemplate } from '../protocols/course-template.js';
 import type { Protocol } from '../protocols/protocol-schema.js';
 import { placeHistory } from './course-history.js';
@@ -34,22 +34,9 @@ import type { IntervalBounds, IntervalChange, IntervalState } from './maintenanc
 export type Phase = 'induction' | 'maintenance' | 're-induction';
 export type SessionStatus = 'planned' | 'done' | 'missed' | 'rescheduled';
 
-/** The induction templates of course-template.ts, by name (for messages and choices). */
-export const INDUCTION_TEMPLATES: readonly InductionTemplate[] = Object.freeze([
-  'clinic',
-  'every-2-3-days',
-  'daily',
-  'single',
-]);
-
-/** Whether course-template.ts lays out this template (a protocol may name any template it knows). */
-const isTemplate = (t: unknown): t is InductionTemplate => {
-  try {
-    return typeof t === 'string' && Array.isArray((inductionDays as (t: string, n: number) => unknown)(t, 1));
-  } catch {
-    return false;
-  }
-};
+/** The induction templates, by name (for messages and choices): the protocols layer's list, not a copy. */
+export { INDUCTION_TEMPLATES };
+const isTemplate = isInductionTemplate;
 
 /** Never more than one session a day or five in any seven days, whatever a protocol or a user asks [74][D2]. */
 export const HARD_CAPS = Object.freeze({ perDay: 1, perWeek: 5, source: '[74][D2]' });

@@ -32,6 +32,9 @@ export function readCircuit(
   if (driven && i < DELIVERED_SHARE_OPEN * commanded - MEASURABLE_CURRENT) {
     return { reading: 'open', load: Infinity as Ohm };
   }
+  // At its compliance voltage with nothing measurable flowing: open, whatever the command (a small probe, or a
+  // command already followed down to the little that flowed, would never pass the share test above).
+  if (driven && tel.flags.compliance && i < MEASURABLE_CURRENT) return { reading: 'open', load: Infinity as Ohm };
   if (i >= MEASURABLE_CURRENT) {
     const load = ((Math.abs(tel.voltage) * 1000) / i) as Ohm;
     if (load < shortBelow) return { reading: 'short', load };

@@ -62,6 +62,9 @@ export interface SessionReport {
   readonly delivered_C: number;
   readonly target_mAmin: number;
   readonly target_mA: number;
+  /** Electrode A's polarity at the start ('+': anode) and the waveform. */
+  readonly polarity: Polarity;
+  readonly waveform: string;
   readonly area_cm2: number;
   readonly charge_density_mAmin_per_cm2: number;
   readonly anodal_mAmin: number;
@@ -239,6 +242,8 @@ export class SessionRun {
       delivered_C: round(toCoulomb(delivered), 5),
       target_mAmin: round(plan.dose, 4),
       target_mA: round(effectiveTarget(this.engineConfig), 4),
+      polarity: plan.polarity,
+      waveform: plan.waveform.kind === 'dc' ? 'dc' : `pulsed ${plan.waveform.frequency} Hz, duty ${plan.waveform.duty}`,
       area_cm2: plan.area,
       charge_density_mAmin_per_cm2: round(delivered / plan.area, 5),
       anodal_mAmin: round(e.anodalMAms / 60_000, 4),

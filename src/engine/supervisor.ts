@@ -218,7 +218,10 @@ export function supervise(
     measured = Math.abs(tel.current);
     const windows = prev.lastSampleSeq < 0 ? 1 : Math.min(tel.seq - prev.lastSampleSeq, 5);
     s.deliveredMAms += measured * windows * device.samplePeriod;
-    if (measured > 2 * plan.probeCurrent) s.treatingMs += windows * device.samplePeriod;
+    // Treatment time: a command above the probe with current flowing (not the probe itself, not an open circuit).
+    if (prev.lastFinal > plan.probeCurrent * 1.05 && measured >= MEASURABLE_CURRENT) {
+      s.treatingMs += windows * device.samplePeriod;
+    }
 
     if (now - tel.t > limits.staleAfter) {
       trip('ION_ERR_STALE_TELEMETRY', `telemetry ${now - tel.t} ms old (limit ${limits.staleAfter} ms): output off`);

@@ -30,6 +30,16 @@ const choices = protocols.flatMap((p) =>
   Object.keys(p.zones).flatMap((zone) => Object.keys(p.modes).map((mode) => ({ protocol: p, zone, mode }))),
 );
 
+/** The first choice of a protocol, as the start of a replayed example. */
+const example = (id: string) => ({
+  choice: Math.max(
+    0,
+    choices.findIndex((c) => c.protocol.id === id),
+  ),
+  currentFraction: 0,
+  anion: false,
+});
+
 const trial = fc.record({
   choice: fc.integer({ min: 0, max: choices.length - 1 }),
   currentFraction: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -97,11 +107,14 @@ describe('fault campaign (property-based, on random protocols, virtual patients,
         const period = plan.controlPeriod;
         const events2 = s.run.allEvents;
 
-        // 1. The current never exceeds the active limit for longer than one control period.
+        // 1. The current never exceeds the active limit for longer than one control period. The supervisor trips at
+        //    the limit + 3 % + 0.2 mA as it *measures* it; the true current may sit above what is measured by the
+        //    sensor's uncertainty (3σ of its 0.02 mA noise and one 0.024 mA step), so that is the margin here too.
+        const sensorUncertainty = 3 * 0.02 + 0.025;
         let over = 0;
         for (let k = 2; k < rows.length; k++) {
           const allowed = Math.max(rows[k - 1]!.limit, rows[k - 2]!.limit) / duty;
-          if (rows[k]!.truePeak > allowed * 1.03 + 0.2) {
+          if (rows[k]!.truePeak > allowed * 1.03 + 0.2 + sensorUncertainty) {
             over += 1;
             expect(over, `over the limit at ${rows[k]!.t} ms for 2 periods`).toBeLessThan(2);
           } else over = 0;
@@ -151,7 +164,15 @@ describe('fault campaign (property-based, on random protocols, virtual patients,
           }
         }
       }),
-      { numRuns: RUNS, seed: Number(process.env.IONTO_CAMPAIGN_SEED ?? 20261121) },
+      {
+        numRuns: RUNS,
+        seed: Number(process.env.IONTO_CAMPAIGN_SEED ?? 20261121),
+        // Counterexamples found by longer searches (a DAC stuck at low currents), replayed on every run.
+        examples: [
+          [{ ...example('desincrustation'), seed: 545264567, withFault: true, faultKind: 2 }],
+          [{ ...example('pilocarpine-sweat-test'), seed: 797364763, withFault: true, faultKind: 2 }],
+        ],
+      },
     );
   });
 });
