@@ -51,10 +51,7 @@ export const FULL_FIDELITY: CohortFidelity = Object.freeze({
  *
  * Validated against full fidelity on the same device in `cohort-session.test.ts` (and on 36 more palms, soles and
  * axillae sessions, DC and pulsed, at sweat rates 1 to 0.1): delivered charge within 0.2 %, mean treatment current
- * within 0.4 %, each site's sweat-response effect within 1 %. Two differences are known. The split of the charge
- * between the polarities can differ by up to ≈ 10 points for a patient whose soft start is still held at the
- * compliance limit when half the dose is in: the engine reverses only from 'treat', which such a soft start
- * reaches later at 20 ms (it creeps up 0.01 mA per period) than at 2 s (1 mA per period). And the exact DAC: with
+ * within 0.4 %, each site's sweat-response effect within 1 %. One difference is known: the exact DAC: with
  * the seeded ±2 % DAC errors the full-fidelity mean current of such patients moves by up to 1.5 %. What the
  * fidelity does not resolve at all: anything faster than 2 s — the shape of the soft start (the command moves in
  * steps of comfort limit × 2 s), sub-second contact events, the dI/dt comfort figures, the timing of fault
