@@ -13,7 +13,7 @@ import {
   type WearerRun,
 } from '../simulation/glucose-monitor.js';
 import { glucoseAt } from '../simulation/glucose-trace.js';
-import { cm2, densityOf, mA } from '../units/quantities.js';
+import { densityOf, mA } from '../units/quantities.js';
 import { EXIT, integerOption, numberOption } from './cli-errors.js';
 import type { CliIo } from './main.js';
 import { xyPlot } from './text-plot.js';
