@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { IontoError } from '../errors/catalogue.js';
 import { EXTRACTION, electroosmoticFlow, extractedGlucose } from '../physics/glucose-extraction.js';
 import {
   GLUCOWATCH,
@@ -14,37 +13,10 @@ import {
 } from '../simulation/glucose-monitor.js';
 import { glucoseAt } from '../simulation/glucose-trace.js';
 import { densityOf, mA } from '../units/quantities.js';
-import { EXIT, integerOption, numberOption } from './cli-errors.js';
+import { EXIT } from './cli-errors.js';
 import type { CliIo } from './main.js';
+import { rangedOption } from './simulate-options.js';
 import { xyPlot } from './text-plot.js';
-
-/**
- * A number option inside [lo, hi] (or (lo, hi] with `openLow`), with the option named in the error. Exported for the
- * other `simulate` subcommands.
- */
-export function rangedOption(
-  name: string,
-  raw: string | undefined,
-  lo: number,
-  hi: number,
-  opts: { readonly openLow?: boolean; readonly integer?: boolean; readonly unit?: string } = {},
-): number | undefined {
-  const x = opts.integer === true ? integerOption(name, raw) : numberOption(name, raw);
-  if (x === undefined) return undefined;
-  const okLow = opts.openLow === true ? x > lo : x >= lo;
-  if (!okLow || x > hi) {
-    const unit = opts.unit === undefined ? '' : ` ${opts.unit}`;
-    const range = opts.openLow === true ? `more than ${lo} and at most ${hi}` : `from ${lo} to ${hi}`;
-    throw new IontoError('ION_ERR_USAGE', `${name} must be ${range}${unit}, got ${raw}`, { option: name });
-  }
-  return x;
-}
-
-/** A required option: commander's `requiredOption` reports it, this names it in our own error otherwise. */
-export function required<T>(name: string, x: T | undefined): T {
-  if (x === undefined) throw new IontoError('ION_ERR_USAGE', `${name} is required`, { option: name });
-  return x;
-}
 
 const pct = (x: number, d = 1): string => (Number.isFinite(x) ? `${(x * 100).toFixed(d)} %` : '—');
 const fix = (x: number, d: number): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
