@@ -461,6 +461,7 @@ export interface Accuracy {
   readonly flagged: Readonly<Record<Exclude<ReadingFlag, 'ok'>, number>>;
   /** Mean absolute relative difference vs blood glucose at the reading's time. */
   readonly mard: number;
+  /** Median absolute relative difference (to 0.1 percentage point). */
   readonly median_ard: number;
   /** Pearson r of readings vs blood glucose at the reading's time. */
   readonly r: number;
@@ -478,49 +479,107 @@ export interface Accuracy {
 const LAG_STEP = 0.5;
 const LAG_MAX = 45;
 
+const LAGS = Math.round(LAG_MAX / LAG_STEP) + 1;
+/** Width of the bins of the ARD histogram that gives the median (0.1 percentage point), and its last bin. */
+const ARD_BIN = 0.001;
+const ARD_BINS = 5000;
+/** Sums are taken about this value, which keeps the Pearson sums well conditioned. */
+const SHIFT = 8;
+
+/**
+ * Pooled accuracy of released readings against blood glucose, accumulated wearer by wearer in constant memory (sums
+ * per lag, a histogram for the median), so a cohort of any size costs no more memory than one wearer.
+ */
+export class AccuracyAccumulator {
+  private n = 0;
+  private readonly flagged = { sweat: 0, low: 0, high: 0 };
+  private sy = 0;
+  private syy = 0;
+  private readonly sx = new Float64Array(LAGS);
+  private readonly sxx = new Float64Array(LAGS);
+  private readonly sxy = new Float64Array(LAGS);
+  private readonly sard = new Float64Array(LAGS);
+  private over30 = 0;
+  private readonly clarke = { A: 0, B: 0, C: 0, D: 0, E: 0 };
+  private readonly ardHistogram = new Uint32Array(ARD_BINS + 1);
+
+  add(set: ReadingSet): this {
+    for (const r of set.readings) {
+      if (r.flag !== 'ok' || r.glucose_mmol_L === null) {
+        if (r.flag !== 'ok') this.flagged[r.flag]++;
+        continue;
+      }
+      const y = r.glucose_mmol_L;
+      this.n++;
+      this.sy += y - SHIFT;
+      this.syy += (y - SHIFT) ** 2;
+      for (let k = 0; k < LAGS; k++) {
+        const x = glucoseAt(set.trace, r.t_min - k * LAG_STEP);
+        this.sx[k]! += x - SHIFT;
+        this.sxx[k]! += (x - SHIFT) ** 2;
+        this.sxy[k]! += (x - SHIFT) * (y - SHIFT);
+        this.sard[k]! += Math.abs(y - x) / x;
+      }
+      const x0 = glucoseAt(set.trace, r.t_min);
+      const ard = Math.abs(y - x0) / x0;
+      if (ard > 0.3) this.over30++;
+      this.ardHistogram[Math.min(ARD_BINS, Math.floor(ard / ARD_BIN))]!++;
+      this.clarke[clarkeZone(x0 * MG_DL_PER_MMOL_L, y * MG_DL_PER_MMOL_L)]++;
+    }
+    return this;
+  }
+
+  private rAt(k: number): number {
+    const n = this.n;
+    if (n < 3) return NaN;
+    const cov = this.sxy[k]! - (this.sx[k]! * this.sy) / n;
+    const vx = this.sxx[k]! - this.sx[k]! ** 2 / n;
+    const vy = this.syy - this.sy ** 2 / n;
+    return vx > 0 && vy > 0 ? cov / Math.sqrt(vx * vy) : NaN;
+  }
+
+  private medianArd(): number {
+    if (this.n === 0) return NaN;
+    const half = this.n / 2;
+    let seen = 0;
+    for (let b = 0; b <= ARD_BINS; b++) {
+      seen += this.ardHistogram[b]!;
+      if (seen >= half) return (b + 0.5) * ARD_BIN;
+    }
+    return NaN;
+  }
+
+  result(): Accuracy {
+    const n = this.n;
+    let best = 0;
+    for (let k = 1; k < LAGS; k++) if (this.rAt(k) > this.rAt(best) || Number.isNaN(this.rAt(best))) best = k;
+    const share = (x: number) => (n === 0 ? NaN : x / n);
+    return {
+      n,
+      flagged: { ...this.flagged },
+      mard: share(this.sard[0]!),
+      median_ard: this.medianArd(),
+      r: this.rAt(0),
+      lag_min: best * LAG_STEP,
+      r_at_lag: this.rAt(best),
+      mard_at_lag: share(this.sard[best]!),
+      over_30pct: share(this.over30),
+      clarke: {
+        A: share(this.clarke.A),
+        B: share(this.clarke.B),
+        C: share(this.clarke.C),
+        D: share(this.clarke.D),
+        E: share(this.clarke.E),
+      },
+    };
+  }
+}
+
 /** MARD, r, lag and Clarke zones of the released readings against the blood traces (pooled over the sets). */
 export function analyseReadings(sets: readonly ReadingSet[]): Accuracy {
-  const flagged = { sweat: 0, low: 0, high: 0 };
-  const pairs: { t: number; y: number; trace: GlucoseTrace }[] = [];
-  for (const s of sets) {
-    for (const r of s.readings) {
-      if (r.flag !== 'ok' || r.glucose_mmol_L === null) flagged[r.flag as keyof typeof flagged]++;
-      else pairs.push({ t: r.t_min, y: r.glucose_mmol_L, trace: s.trace });
-    }
-  }
-  const n = pairs.length;
-  const ys = pairs.map((p) => p.y);
-  const refAt = (lag: number) => pairs.map((p) => glucoseAt(p.trace, p.t - lag));
-  const ard = (ref: readonly number[]) => ys.map((y, i) => Math.abs(y - ref[i]!) / ref[i]!);
-  const mean = (xs: readonly number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
-  const ref0 = refAt(0);
-  const ard0 = ard(ref0);
-  let best = { lag: 0, r: pearson(ys, ref0) };
-  for (let lag = LAG_STEP; lag <= LAG_MAX + 1e-9; lag += LAG_STEP) {
-    const r = pearson(ys, refAt(lag));
-    if (r > best.r) best = { lag, r };
-  }
-  const clarke = { A: 0, B: 0, C: 0, D: 0, E: 0 };
-  for (let i = 0; i < n; i++) clarke[clarkeZone(ref0[i]! * MG_DL_PER_MMOL_L, ys[i]! * MG_DL_PER_MMOL_L)]++;
-  const sorted = [...ard0].sort((a, b) => a - b);
-  return {
-    n,
-    flagged,
-    mard: mean(ard0),
-    median_ard: n === 0 ? NaN : (sorted[(n - 1) >> 1]! + sorted[n >> 1]!) / 2,
-    r: pearson(ys, ref0),
-    lag_min: best.lag,
-    r_at_lag: best.r,
-    mard_at_lag: mean(ard(refAt(best.lag))),
-    over_30pct: n === 0 ? NaN : ard0.filter((x) => x > 0.3).length / n,
-    clarke: {
-      A: clarke.A / n,
-      B: clarke.B / n,
-      C: clarke.C / n,
-      D: clarke.D / n,
-      E: clarke.E / n,
-    },
-  };
+  const acc = new AccuracyAccumulator();
+  for (const s of sets) acc.add(s);
+  return acc.result();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -529,6 +588,8 @@ export function analyseReadings(sets: readonly ReadingSet[]): Accuracy {
 export interface WearerCohortOptions extends Omit<WearerOptions, 'seed'> {
   readonly seed: number;
   readonly n: number;
+  /** Called with the number of wearers done, every 100 wearers and at the end. */
+  readonly onProgress?: (done: number) => void;
 }
 
 export interface WearerCohortResult {
@@ -561,34 +622,36 @@ export function runWearerCohort(o: WearerCohortOptions): WearerCohortResult {
   if (!(Number.isInteger(o.n) && o.n >= 1)) {
     throw new IontoError('ION_ERR_OUT_OF_RANGE', `cohort size must be a whole number ≥ 1, got ${o.n}`);
   }
-  const sets: ReadingSet[] = [];
-  const mards: number[] = [];
+  const pooled = new AccuracyAccumulator();
+  let mardSum = 0;
+  let mardCount = 0;
   const lags: number[] = [];
   let due = 0;
   let skipped = 0;
   for (let i = 0; i < o.n; i++) {
     const w = simulateWearer({ ...o, seed: deriveSeed(o.seed, i) });
     const set = { readings: w.readings, trace: w.trace };
-    sets.push(set);
+    pooled.add(set);
     due += w.readings.length;
     skipped += w.readings.filter((r) => r.flag !== 'ok').length;
-    const a = analyseReadings([set]);
+    const a = new AccuracyAccumulator().add(set).result();
     if (a.n >= 3) {
-      mards.push(a.mard);
+      mardSum += a.mard;
+      mardCount++;
       if (Number.isFinite(a.r_at_lag)) lags.push(a.lag_min);
     }
+    if ((i + 1) % 100 === 0 || i + 1 === o.n) o.onProgress?.(i + 1);
   }
-  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const sorted = [...lags].sort((a, b) => a - b);
+  const m = sorted.length;
   return {
     n: o.n,
     seed: o.seed,
     hours: o.hours,
-    accuracy: analyseReadings(sets),
-    wearer_mard_mean: mean(mards),
-    wearer_lag_mean_min: mean(lags),
-    wearer_lag_median_min:
-      sorted.length === 0 ? NaN : (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2,
+    accuracy: pooled.result(),
+    wearer_mard_mean: mardCount === 0 ? NaN : mardSum / mardCount,
+    wearer_lag_mean_min: m === 0 ? NaN : sorted.reduce((a, b) => a + b, 0) / m,
+    wearer_lag_median_min: m === 0 ? NaN : (sorted[(m - 1) >> 1]! + sorted[m >> 1]!) / 2,
     skipped: due === 0 ? 0 : skipped / due,
     targets: GLUCOWATCH_TARGETS,
   };
