@@ -1,3 +1,4 @@
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { EXTRACTION, electroosmoticFlow, extractedGlucose } from '../physics/glucose-extraction.js';
 import {
@@ -15,6 +16,7 @@ import { glucoseAt } from '../simulation/glucose-trace.js';
 import { densityOf, mA } from '../units/quantities.js';
 import { EXIT } from './cli-errors.js';
 import type { CliIo } from './main.js';
+import { registerDrugSimulations } from './simulate-drug-command.js';
 import { rangedOption } from './simulate-options.js';
 import { xyPlot } from './text-plot.js';
 
@@ -208,7 +210,27 @@ export function extractionCommand(o: ExtractionCommandOptions, io: CliIo): numbe
       o.json === true ? JSON.stringify(wearerJson(w, monitor, a), null, 2) + '\n' : describeWearer(w, monitor, a),
     );
   } else {
-    const r = runWearerCohort({ n: wearers, seed, hours, monitor });
+    const bar =
+      io.stderr.isTTY === true && wearers >= 1000
+        ? new cliProgress.SingleBar(
+            {
+              stream: io.stderr,
+              format: ' wearers {bar} {percentage}% | {value}/{total} | {eta_formatted} left',
+              barsize: 30,
+              hideCursor: true,
+              clearOnComplete: true,
+              fps: 5,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+    bar?.start(wearers, 0);
+    let r: WearerCohortResult;
+    try {
+      r = runWearerCohort({ n: wearers, seed, hours, monitor, onProgress: (done) => bar?.update(done) });
+    } finally {
+      bar?.stop();
+    }
     io.stdout.write(
       o.json === true
         ? JSON.stringify(
@@ -256,4 +278,6 @@ export function registerSimulateCommand(program: Command, io: CliIo, done: (code
     .action((opts: ExtractionCommandOptions) => {
       done(extractionCommand(opts, io));
     });
+
+  registerDrugSimulations(simulate, io, done);
 }
