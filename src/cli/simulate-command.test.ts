@@ -111,6 +111,16 @@ describe('ionto simulate extraction', () => {
     expect(r.out).toBe('');
   });
 
+  it('prints its help with exit 0, and the simulate command lists its subcommands', async () => {
+    const h = await cli('simulate', 'extraction', '--help');
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/--hours <h>/);
+    expect(h.out).toMatch(/UNVERIFIED/);
+    const s = await cli('simulate', '--help');
+    expect(s.code).toBe(0);
+    for (const sub of ['extraction', 'drug', 'tray-ph']) expect(s.out).toContain(sub);
+  });
+
   it('refuses an unknown option with exit 2', async () => {
     const r = await cli('simulate', 'extraction', '--bogus');
     expect(r.code).toBe(2);
