@@ -6,6 +6,7 @@ import { registerCohortCommand } from './cohort-command.js';
 import { registerPlanCommand } from './plan-command.js';
 import { registerProtocolsCommand } from './protocols-command.js';
 import { registerScreenCommand } from './screen-command.js';
+import { registerSimulateCommand } from './simulate-command.js';
 
 export interface CliIo {
   readonly stdout: NodeJS.WriteStream;
@@ -68,6 +69,7 @@ function program(io: CliIo, done: (code: number) => void): Command {
   registerScreenCommand(cmd, io, done);
   registerPlanCommand(cmd, io, done);
   registerCohortCommand(cmd, io, done);
+  registerSimulateCommand(cmd, io, done);
 
   registerProtocolsCommand(cmd, io, done);
   return cmd;
