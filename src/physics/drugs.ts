@@ -59,7 +59,7 @@ export const DEXAMETHASONE_PHOSPHATE: DrugSpec = {
   vehicleThickness_cm: DRUG_PAD_PATH_CM,
   dAqueous: 6.0e-6, // ASSUMPTION: Stokes–Einstein for MW ≈ 470 at 37 °C (range 4–8e-6)
   scHindrance: 0.3, // ASSUMPTION: a molecule of ≈ 1 nm in pores of a few nm
-  partition: 0.207, // FITTED: transport number 0.012 at 40 mA·min without background electrolyte [46]
+  partition: 0.5, // FITTED: transport number 0.012 for 4 mA × 10 min (40 mA·min) over 10 cm², no background electrolyte [46]
   clearanceFactor: 1,
   defaultArea: cm2(10), // ASSUMPTION: 4 mA over 10 cm² = 0.4 mA/cm², inside the 0.1–0.5 clinical range [CD3]
   provenance: [
@@ -133,11 +133,12 @@ export const FENTANYL: DrugSpec = {
   vehicleThickness_cm: 0.5, // ASSUMPTION: a reservoir for 2-h sessions at 2 mA [53]
   dAqueous: 6.5e-6, // ASSUMPTION: Stokes–Einstein for MW ≈ 340
   scHindrance: 0.3, // ASSUMPTION
-  partition: 0.37, // FITTED: transport number ≈ 0.11 implied by the UNVERIFIED 170 µA IONSYS current (physics.md §7)
+  partition: 1, // ASSUMPTION (not fitted: see provenance)
   clearanceFactor: 1,
   defaultArea: cm2(10), // ASSUMPTION: the electrode area of [53] is not in the sources
   provenance: [
-    'partition FITTED to the transport number ≈ 0.11 implied by the UNVERIFIED IONSYS current of 170 µA (physics.md §7)',
+    'not fitted to the t ≈ 0.11 implied by the UNVERIFIED 170 µA IONSYS current (physics.md §7): at the anode the ' +
+      "SC's cation pool comes from the vehicle, so the model's t is ≈ 0.1–0.5 whatever the partition coefficient",
     'charge–dose linearity (1 vs 2 mA [53]) is a test, not an input',
   ],
 };
