@@ -218,8 +218,11 @@ export function simulateDrugDelivery(input: DrugDeliveryInput): DrugDeliveryResu
   for (let k = 0; k < grid.n; k++) {
     depth_profile.push({ depth_um: grid.centres[k]! * 1e4, conc_ug_per_cm3: solver.tissueConcentration(0, k) * mw });
   }
+  // "Surface" concentration: the highest tissue concentration of the profile, which lies in the stratum corneum or
+  // just under it (the SC holds little water, so its tissue concentration can be below the epidermis' one).
+  const surface = depth_profile.reduce((mx, p) => Math.max(mx, p.conc_ug_per_cm3), 0);
   const reach = (fraction: number) => {
-    const ref = depth_profile[0]!.conc_ug_per_cm3 * fraction;
+    const ref = surface * fraction;
     let deepest = 0;
     for (let k = 0; k < depth_profile.length; k++) {
       const p = depth_profile[k]!;
@@ -248,6 +251,7 @@ export function simulateDrugDelivery(input: DrugDeliveryInput): DrugDeliveryResu
     depth1: depth_reached_um.above_1pct_of_surface,
     depth10: depth_reached_um.above_10pct_of_surface,
     dermisEnd: from,
+    voltage: Math.abs(solver.potentialDrop_V()),
   });
   return {
     drug: {
@@ -284,7 +288,15 @@ export function simulateDrugDelivery(input: DrugDeliveryInput): DrugDeliveryResu
 
 function deliveryNotes(
   drug: DrugSpec,
-  r: { density: number; minutes: number; transportNumber: number; depth1: number; depth10: number; dermisEnd: number },
+  r: {
+    density: number;
+    minutes: number;
+    transportNumber: number;
+    depth1: number;
+    depth10: number;
+    dermisEnd: number;
+    voltage: number;
+  },
 ): string[] {
   const notes: string[] = [];
   const fmt = (x: number, d = 0) => x.toFixed(d);
@@ -299,16 +311,29 @@ function deliveryNotes(
   );
   notes.push(...drug.provenance);
   notes.push(
-    `Depth: at the end the drug is above 10 % of its surface concentration down to ${fmt(r.depth10)} µm and above 1 % ` +
-      `down to ${fmt(r.depth1)} µm (dermis ends at ${fmt(r.dermisEnd)} µm). Capillary clearance confines it: the ` +
-      `penetration length in perfused dermis is √(D/k) ≈ ${fmt(Math.sqrt((drug.dAqueous * 0.12) / (0.3 * 1e-3)) * 1e4)} µm.`,
+    `Depth: at the end the drug is above 10 % of its highest tissue concentration down to ${fmt(r.depth10)} µm and above 1 % ` +
+      `down to ${fmt(r.depth1)} µm (dermis ends at ${fmt(r.dermisEnd)} µm); what passes the dermis is counted as ` +
+      `systemic. In the dermis the drug spreads by diffusion (2√(Dt) ≈ ` +
+      `${fmt(2 * Math.sqrt(((drug.dAqueous * 0.12) / 0.3) * r.minutes * 60) * 1e4)} µm in this time) and is ` +
+      `cleared by the capillaries, which limit its steady reach to √(D/k) ≈ ` +
+      `${fmt(Math.sqrt((drug.dAqueous * 0.12) / (0.3 * 1e-3)) * 1e4)} µm.`,
   );
   notes.push(
     `The 12 mm reported for dexamethasone at 40 mA·min [63] was measured in a gel model: no stratum corneum, no ` +
-      `capillaries, a drug that accumulates wherever it diffuses. Living skin clears what reaches the dermis into the ` +
-      `blood within minutes, so the local tissue depth is about a millimetre; beyond it the drug is systemic. ` +
+      `capillaries, a drug that accumulates wherever it diffuses (free diffusion over this session alone reaches ` +
+      `2√(D t) ≈ ${(2 * Math.sqrt(drug.dAqueous * r.minutes * 60) * 10).toFixed(1)} mm in water). Living skin clears ` +
+      `what reaches the dermis into the blood (t½ ≈ 12 min in this model), so the local tissue depth is about a ` +
+      `millimetre; beyond it the drug is systemic. ` +
       `Cosmetic claims of penetration "up to 5 mm" have no support from this model or from the sources.`,
   );
+  if (r.voltage > 3) {
+    notes.push(
+      `The model's voltage across the skin, ${r.voltage.toFixed(1)} V, is above the 1.8 V (cathode) – 2.8 V (anode) ` +
+        `measured [5]: its stratum corneum runs short of mobile ions under current (the ions entering from a ` +
+        `low-strength vehicle are partly excluded by the SC's fixed charge) and the fall of skin resistance under ` +
+        `current [4][8] is not modelled. The delivered amount follows the transport number, not the voltage.`,
+    );
+  }
   if (r.density > 0.5) {
     notes.push(
       `Current density ${r.density.toFixed(2)} mA/cm² is above the ≈ 0.5 mA/cm² proposed human maximum [68] and the ` +

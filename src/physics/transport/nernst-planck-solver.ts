@@ -52,7 +52,8 @@
  * An earlier, linearly implicit variant (field lagged or extrapolated, one tridiagonal solve per species) was
  * dropped: with the field explicit, the sharp fronts in the stratum corneum (where Na⁺ is displaced by the drug, as
  * in isotachophoresis) made it inaccurate unless dt was below the cell transit time, and Picard sweeps did not fix
- * it. Newton converges in 2–4 iterations at steps of seconds.
+ * it. Newton takes 3–6 iterations at steps of seconds; an iterate that would empty a cell of an ion is damped,
+ * and a step that does not converge is retried smaller (`advanceTo`).
  *
  * Mass balance is exact to rounding for every species: the fluxes booked as "in" (surface), "out" (to the body
  * fluid) and "cleared" (capillaries) are the discrete fluxes of the solved system. For BDF2 the booked fluxes follow
