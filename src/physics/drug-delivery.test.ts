@@ -64,6 +64,13 @@ describe('drug delivery against the references', () => {
     expect(r.notes.join(' ')).toMatch(/5 mm/);
   });
 
+  it('an inert electrode makes H⁺ that competes with a cation: less lidocaine than from Ag/AgCl (physics.md §6)', () => {
+    const agcl = simulateDrugDelivery({ drug: 'lidocaine', current: mA(4), minutes: 10 });
+    const inert = simulateDrugDelivery({ drug: 'lidocaine', current: mA(4), minutes: 10, electrode: 'inert' });
+    expect(inert.delivered_ug).toBeLessThan(0.9 * agcl.delivered_ug);
+    expect(inert.notes[0]).toMatch(/pH ≈ 2/);
+  });
+
   it('refuses unknown drugs and out-of-range input with coded errors', () => {
     const code = (f: () => unknown) => {
       try {
@@ -74,6 +81,8 @@ describe('drug delivery against the references', () => {
       return 'none';
     };
     expect(code(() => simulateDrugDelivery({ drug: 'aspirin', current: mA(1), minutes: 1 }))).toBe('ION_ERR_USAGE');
+    const badElectrode = { drug: 'lidocaine', current: mA(1), minutes: 1, electrode: 'copper' as never };
+    expect(code(() => simulateDrugDelivery(badElectrode))).toBe('ION_ERR_USAGE');
     expect(code(() => simulateDrugDelivery({ drug: 'lidocaine', current: mA(0), minutes: 1 }))).toBe(
       'ION_ERR_OUT_OF_RANGE',
     );

@@ -20,15 +20,31 @@ import {
   type TransportProblem,
   type TransportSpecies,
 } from './transport/nernst-planck-solver.js';
-import { BICARBONATE, BODY_FLUID_mM, CHLORIDE, NITRATE, SODIUM, type Ion } from './transport/species.js';
+import {
+  BICARBONATE,
+  BODY_FLUID_mM,
+  CHLORIDE,
+  HYDROXIDE,
+  NITRATE,
+  PROTON,
+  SODIUM,
+  type Ion,
+} from './transport/species.js';
 
 export { DRUG_IDS } from './drugs.js';
+
+/**
+ * Drug electrode: Ag/AgCl-like (default; the cathode releases Cl⁻, the anode takes up a vehicle anion, no pH change
+ * [43][46]) or inert (platinum, carbon: the anode makes H⁺, the cathode OH⁻, which then compete with the drug).
+ */
+export type DrugElectrode = 'ag-agcl' | 'inert';
 
 export interface DrugDeliveryInput {
   readonly drug: string;
   readonly current: MilliAmp;
   readonly minutes: number;
   readonly area?: SquareCm;
+  readonly electrode?: DrugElectrode;
 }
 
 export interface DrugDeliveryResult {
@@ -90,6 +106,8 @@ const SMALL_IONS: Readonly<Record<string, Ion>> = {
   'Cl-': CHLORIDE,
   'HCO3-': BICARBONATE,
   'NO3-': NITRATE,
+  'H+': PROTON,
+  'OH-': HYDROXIDE,
 };
 
 /**
@@ -103,6 +121,7 @@ export function deliveryProblem(
   drug: DrugSpec,
   density_mA_per_cm2: number,
   cells: readonly number[] = DEFAULT_CELLS,
+  electrode: DrugElectrode = 'ag-agcl',
 ): TransportProblem {
   const sign = drug.pole === 'anode' ? 1 : -1;
   const i = sign * density_mA_per_cm2 * 1e-3; // A/cm²
@@ -116,6 +135,9 @@ export function deliveryProblem(
   }));
   const ionIds = ['Na+', 'Cl-', 'HCO3-'];
   if (!ionIds.includes(drug.counterIon.id)) ionIds.push(drug.counterIon.id);
+  // Inert electrodes electrolyse water (physics.md §6): H⁺ at the anode, OH⁻ at the cathode, one per electron.
+  const waterIon = electrode === 'inert' ? (drug.pole === 'anode' ? 'H+' : 'OH-') : undefined;
+  if (waterIon !== undefined) ionIds.push(waterIon);
   const species: TransportSpecies[] = [
     {
       id: drug.id,
@@ -130,8 +152,12 @@ export function deliveryProblem(
   for (const id of ionIds) {
     const ion = SMALL_IONS[id]!;
     let yieldPerElectron = 0;
-    if (drug.pole === 'cathode' && id === 'Cl-') yieldPerElectron = 1; // AgCl + e⁻ → Ag + Cl⁻
-    if (drug.pole === 'anode' && id === drug.counterIon.id) yieldPerElectron = -1; // anion taken up at the anode
+    if (waterIon !== undefined) {
+      if (id === waterIon) yieldPerElectron = 1;
+    } else {
+      if (drug.pole === 'cathode' && id === 'Cl-') yieldPerElectron = 1; // AgCl + e⁻ → Ag + Cl⁻
+      if (drug.pole === 'anode' && id === drug.counterIon.id) yieldPerElectron = -1; // anion taken up at the anode
+    }
     species.push({
       id,
       z: ion.z,
@@ -180,7 +206,15 @@ export function simulateDrugDelivery(input: DrugDeliveryInput): DrugDeliveryResu
   check('current density (current / area)', density, 0, DELIVERY_LIMITS.maxDensity, 'mA/cm²', true);
   // The vehicle must hold enough of the anion the anode takes up (cathode: Cl⁻ is released, nothing runs out).
   const chargeDensity_umol = ((density * 1e-3 * minutes * 60) / FARADAY) * 1e6; // µmol e⁻ per cm²
-  if (drug.pole === 'anode') {
+  const electrode = input.electrode ?? 'ag-agcl';
+  if (electrode !== 'ag-agcl' && electrode !== 'inert') {
+    throw new IontoError('ION_ERR_USAGE', `electrode must be ag-agcl or inert (got ${String(electrode)})`, {
+      field: 'electrode',
+      value: electrode,
+      allowed: ['ag-agcl', 'inert'],
+    });
+  }
+  if (drug.pole === 'anode' && electrode === 'ag-agcl') {
     const capacity = drug.counterIon.mM * drug.vehicleThickness_cm; // µmol/cm²
     check(
       'charge density (current × minutes / area)',
@@ -191,7 +225,7 @@ export function simulateDrugDelivery(input: DrugDeliveryInput): DrugDeliveryResu
     );
   }
 
-  const problem = deliveryProblem(drug, density);
+  const problem = deliveryProblem(drug, density, DEFAULT_CELLS, electrode);
   const solver = new NernstPlanckSolver(problem, { scheme: 'bdf2' });
   const seconds = minutes * 60;
   const samples = Math.max(1, Math.min(120, Math.round(minutes)));
@@ -252,6 +286,13 @@ export function simulateDrugDelivery(input: DrugDeliveryInput): DrugDeliveryResu
     depth10: depth_reached_um.above_10pct_of_surface,
     dermisEnd: from,
     voltage: Math.abs(solver.potentialDrop_V()),
+    electrode,
+    donorPh:
+      electrode === 'inert'
+        ? drug.pole === 'anode'
+          ? -Math.log10(Math.max(solver.donorConcentration(solver.indexOf('H+')), 1e-12) * 1e-3)
+          : 14 + Math.log10(Math.max(solver.donorConcentration(solver.indexOf('OH-')), 1e-12) * 1e-3)
+        : undefined,
   });
   return {
     drug: {
@@ -296,14 +337,22 @@ function deliveryNotes(
     depth10: number;
     dermisEnd: number;
     voltage: number;
+    electrode: DrugElectrode;
+    donorPh: number | undefined;
   },
 ): string[] {
   const notes: string[] = [];
   const fmt = (x: number, d = 0) => x.toFixed(d);
+  const electrodeText =
+    r.electrode === 'inert'
+      ? `inert: it electrolyses water, making one ${drug.pole === 'anode' ? 'H⁺' : 'OH⁻'} per electron, which competes ` +
+        `with the drug (an unbuffered vehicle reaches pH ≈ ${(r.donorPh ?? 7).toFixed(1)} by the end; tissue buffering ` +
+        `of H⁺/OH⁻ is not modelled, so their competition is an upper bound)`
+      : `Ag/AgCl-like (${drug.pole === 'cathode' ? 'releases Cl⁻, which competes with the drug [50]' : 'takes up one vehicle anion per electron'})`;
   notes.push(
     `Model: electroneutral Nernst–Planck (diffusion, electromigration, electro-osmosis) through stratum corneum 15 µm, ` +
       `viable epidermis 61 µm and dermis 1.0 mm [29][31], with first-order capillary clearance in the dermis; ` +
-      `the ${drug.pole} is Ag/AgCl-like (${drug.pole === 'cathode' ? 'releases Cl⁻, which competes with the drug [50]' : 'takes up one vehicle anion per electron'}).`,
+      `the ${drug.pole} is ${electrodeText}.`,
   );
   notes.push(
     `Achieved transport number ${r.transportNumber.toFixed(4)}: the drug carries that fraction of the current; body ions ` +
