@@ -1,3 +1,4 @@
+import { runInProcess } from './run-in-process.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
@@ -6,14 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
 
 /** Run the CLI in-process with captured output (not a terminal: no live bar, no raw keys). */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    ({ write: (s: string) => (f(s), true), isTTY: false }) as unknown as NodeJS.WriteStream;
-  const code = await main(argv, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => runInProcess(argv);
 
 const dir = mkdtempSync(join(tmpdir(), 'ionto-cli-'));
 const file = (name: string, text: string): string => {

@@ -12,6 +12,8 @@ export interface CliIo {
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
   readonly stdin?: NodeJS.ReadStream;
+  /** The clock, for the commands that read today's date (tests fix it). */
+  readonly now?: () => Date;
 }
 
 const defaultIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });

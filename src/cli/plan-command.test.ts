@@ -1,42 +1,12 @@
+import { runInProcess } from './run-in-process.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { CLINIC_DAYS } from '../protocols/course-template.js';
-import { EXIT } from './cli-errors.js';
-import { registerPlanCommand } from './plan-command.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Run `plan` in-process on a fresh program, as main.ts will wire it; commander errors exit 2 as in main(). */
-async function plan(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    ({ write: (s: string) => (f(s), true), isTTY: false }) as unknown as NodeJS.WriteStream;
-  let code = -1;
-  const program = new Command('ionto').exitOverride().configureOutput({
-    writeOut: (s) => (out += s),
-    writeErr: (s) => (err += s),
-  });
-  registerPlanCommand(
-    program,
-    { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), now: () => new Date('2025-03-20T10:00:00Z') },
-    (c) => (code = c),
-  );
-  try {
-    await program.parseAsync(['plan', ...argv], { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    code = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  }
-  return { code, out, err };
-}
+/** `ionto plan …` in-process, with the clock fixed at 2025-03-20 10:00 UTC. */
+const plan = (...argv: string[]) => runInProcess(['plan', ...argv], { now: () => new Date('2025-03-20T10:00:00Z') });
 
 const dir = mkdtempSync(join(tmpdir(), 'ionto-plan-'));
 const file = (name: string, doc: unknown): string => {

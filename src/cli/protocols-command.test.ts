@@ -1,39 +1,12 @@
+import { runInProcess } from './run-in-process.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { findProtocol, protocolLibrary } from '../protocols/protocol-library.js';
-import { registerProtocolsCommand } from './protocols-command.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Run `protocols …` in-process on a fresh program, with captured output. */
-async function protocols(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    ({ write: (s: string) => (f(s), true), isTTY: false }) as unknown as NodeJS.WriteStream;
-  let code = -1;
-  const program = new Command('ionto').exitOverride().configureOutput({
-    writeOut: (s) => (out += s),
-    writeErr: (s) => (err += s),
-  });
-  registerProtocolsCommand(program, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) }, (c) => {
-    code = c;
-  });
-  try {
-    await program.parseAsync(['protocols', ...argv], { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    code = e.exitCode === 0 ? 0 : 2;
-  }
-  return { code, out, err };
-}
+/** `ionto protocols …` in-process with captured output. */
+const protocols = (...argv: string[]) => runInProcess(['protocols', ...argv]);
 
 const dir = mkdtempSync(join(tmpdir(), 'ionto-protocols-'));
 const file = (name: string, text: string): string => {

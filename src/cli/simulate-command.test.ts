@@ -1,33 +1,8 @@
-import { Command, CommanderError } from 'commander';
+import { runInProcess } from './run-in-process.js';
 import { describe, expect, it } from 'vitest';
-import { isIontoError } from '../errors/catalogue.js';
-import { EXIT, exitCodeFor } from './cli-errors.js';
-import { registerSimulateCommand } from './simulate-command.js';
 
-/** The command line as main.ts runs it, with only the simulate command registered, in-process with captured output. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    ({ write: (s: string) => (f(s), true), isTTY: false }) as unknown as NodeJS.WriteStream;
-  const io = { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) };
-  let code: number = EXIT.ok;
-  const program = new Command('ionto')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError('(run with --help for usage)');
-  registerSimulateCommand(program, io, (c) => (code = c));
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) code = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    else {
-      io.stderr.write(isIontoError(e) ? `ionto: ${e.message} [${e.code}]\n` : `ionto: ${String(e)}\n`);
-      code = exitCodeFor(e);
-    }
-  }
-  return { code, out, err };
-}
+/** The command line, in-process with captured output. */
+const cli = (...argv: string[]) => runInProcess(argv);
 
 describe('ionto simulate extraction', () => {
   it('prints a readable summary with a plot of readings vs blood glucose, MARD, lag and r', async () => {
