@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import { countBar } from './live-progress.js';
 import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { IontoError } from '../errors/catalogue.js';
@@ -75,20 +75,7 @@ export async function cohortCommand(protocolId: string, o: CohortCommandOptions,
   const workers = bounded('--workers', o.workers, 0, 256) ?? availableParallelism();
   const mode = o.mode ?? protocol.default_mode;
   const json = o.json === true;
-  const bar =
-    io.stderr.isTTY === true
-      ? new cliProgress.SingleBar(
-          {
-            stream: io.stderr,
-            format: ' cohort {bar} {percentage}% | {value}/{total} patients | {eta_formatted} left',
-            barsize: 30,
-            hideCursor: true,
-            clearOnComplete: true,
-            fps: 5,
-          },
-          cliProgress.Presets.shades_classic,
-        )
-      : undefined;
+  const bar = io.stderr.isTTY === true ? countBar(io.stderr, 'cohort', 'patients') : undefined;
   const started = performance.now();
   let result: CohortResult;
   bar?.start(n, 0);

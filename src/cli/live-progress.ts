@@ -93,3 +93,17 @@ export class LiveProgress {
     }
   }
 }
+
+/** A bar that counts items (patients, wearers) with the time left, on the given stream. */
+export const countBar = (stream: NodeJS.WriteStream, label: string, unit = ''): cliProgress.SingleBar =>
+  new cliProgress.SingleBar(
+    {
+      stream,
+      format: ` ${label} {bar} {percentage}% | {value}/{total}${unit ? ` ${unit}` : ''} | {eta_formatted} left`,
+      barsize: 30,
+      hideCursor: true,
+      clearOnComplete: true,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );

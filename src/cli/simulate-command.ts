@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import { countBar } from './live-progress.js';
 import type { Command } from 'commander';
 import { EXTRACTION, electroosmoticFlow, extractedGlucose } from '../physics/glucose-extraction.js';
 import {
@@ -210,20 +210,7 @@ export function extractionCommand(o: ExtractionCommandOptions, io: CliIo): numbe
       o.json === true ? JSON.stringify(wearerJson(w, monitor, a), null, 2) + '\n' : describeWearer(w, monitor, a),
     );
   } else {
-    const bar =
-      io.stderr.isTTY === true && wearers >= 1000
-        ? new cliProgress.SingleBar(
-            {
-              stream: io.stderr,
-              format: ' wearers {bar} {percentage}% | {value}/{total} | {eta_formatted} left',
-              barsize: 30,
-              hideCursor: true,
-              clearOnComplete: true,
-              fps: 5,
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
+    const bar = io.stderr.isTTY === true && wearers >= 1000 ? countBar(io.stderr, 'wearers') : undefined;
     bar?.start(wearers, 0);
     let r: WearerCohortResult;
     try {
