@@ -35,6 +35,7 @@ describe('ionto run', () => {
       'rms_error_pct',
       'max_overshoot_pct',
       'max_didt_mA_per_s',
+      'max_rise_mA_per_s',
       'pauses',
       'reversals',
       'events',
@@ -45,6 +46,9 @@ describe('ionto run', () => {
     expect(j).toMatchObject({ protocol: 'tapwater-palms', zone: 'palms', status: 'completed', target_mAmin: 150 });
     expect(Math.abs(j.delivered_mAmin - 150) / 150).toBeLessThan(0.01);
     expect(j.delivered_C).toBeCloseTo(j.delivered_mAmin * 0.06, 4);
+    // The soft start (0.5 mA/s) is the fastest rise, within the comfort limit of 1 mA/s.
+    expect(j.max_rise_mA_per_s).toBeGreaterThan(0.45);
+    expect(j.max_rise_mA_per_s).toBeLessThan(1);
     expect(j.events[0]).toEqual(expect.objectContaining({ t_s: 0, code: 'ION_EVT_PRECHECK_OK' }));
   });
 

@@ -242,7 +242,7 @@ export function summary(r: SessionReport): string {
     `${r.protocol} · ${r.zone} · ${r.status.toUpperCase()}`,
     `  dose      ${r.delivered_mAmin.toFixed(2)} of ${r.target_mAmin.toFixed(2)} mA·min = ${r.delivered_C.toFixed(3)} C (${r.charge_density_mAmin_per_cm2.toFixed(3)} mA·min/cm² over ${r.area_cm2} cm²)`,
     `  time      ${clock(r.treated_s)} treating, ${clock(r.duration_s)} in all; ${r.reversals} reversal(s), ${r.pauses} pause(s)`,
-    `  current   target ${r.target_mA.toFixed(2)} mA, peak ${r.peak_current_mA.toFixed(2)} mA, RMS error ${r.rms_error_pct.toFixed(2)} %, overshoot ${r.max_overshoot_pct.toFixed(2)} %, max dI/dt ${r.max_didt_mA_per_s.toFixed(2)} mA/s`,
+    `  current   target ${r.target_mA.toFixed(2)} mA, peak ${r.peak_current_mA.toFixed(2)} mA, RMS error ${r.rms_error_pct.toFixed(2)} %, overshoot ${r.max_overshoot_pct.toFixed(2)} %, fastest rise ${r.max_rise_mA_per_s.toFixed(2)} mA/s, fastest change ${r.max_didt_mA_per_s.toFixed(2)} mA/s`,
   ];
   for (const f of r.faults) lines.push(`  FAULT     ${f.code} at ${clock(f.t_s)}: ${f.message}`);
   return lines.join('\n') + '\n';

@@ -2,8 +2,11 @@ import type { Telemetry } from '../device/device.js';
 import type { MilliAmp, MilliAmpPerSecond } from '../units/quantities.js';
 import type { Phase } from './session-machine.js';
 
-/** Window over which dI/dt is judged: single 20 ms samples differ by sensor noise alone. */
-const DIDT_WINDOW = 5;
+/**
+ * Window over which dI/dt is judged (samples): means of 25 (0.5 s) compared 0.5 s apart. Single 20 ms samples, and
+ * even 0.1 s means, differ by sensor noise alone (σ 0.02 mA gives ±0.15 mA/s over 0.1 s).
+ */
+const DIDT_WINDOW = 25;
 
 /**
  * Regulation figures of one session, accumulated sample by sample from the measured current: RMS error against
@@ -14,6 +17,7 @@ export class SessionMetrics {
   private n = 0;
   private maxOver = 0;
   private didtMax = 0;
+  private riseMax = 0;
   private peak = 0;
   private readonly ring = new Float64Array(DIDT_WINDOW * 2);
   private ringT = new Float64Array(DIDT_WINDOW * 2);
@@ -49,8 +53,9 @@ export class SessionMetrics {
           this.ringT[(this.count - 1 - DIDT_WINDOW) % this.ring.length]!) /
         1000;
       if (dt > 0) {
-        const didt = Math.abs(a - b) / DIDT_WINDOW / dt;
-        if (didt > this.didtMax) this.didtMax = didt;
+        const didt = (a - b) / DIDT_WINDOW / dt;
+        if (Math.abs(didt) > this.didtMax) this.didtMax = Math.abs(didt);
+        if (didt > this.riseMax) this.riseMax = didt;
       }
     }
   }
@@ -64,8 +69,14 @@ export class SessionMetrics {
     return (this.maxOver / this.target) * 100;
   }
 
+  /** Fastest change, rising or falling (a hand lifted out of the water makes the current fall fast). */
   maxDidt(): MilliAmpPerSecond {
     return this.didtMax as MilliAmpPerSecond;
+  }
+
+  /** Fastest rise: the figure to hold against the comfort limit. */
+  maxRise(): MilliAmpPerSecond {
+    return this.riseMax as MilliAmpPerSecond;
   }
 
   peakCurrent(): MilliAmp {

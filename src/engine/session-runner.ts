@@ -72,6 +72,8 @@ export interface SessionReport {
   readonly rms_error_pct: number;
   readonly max_overshoot_pct: number;
   readonly max_didt_mA_per_s: number;
+  /** Fastest rise of the measured current (0.5 s means): what the comfort limit is about. */
+  readonly max_rise_mA_per_s: number;
   readonly pauses: number;
   readonly reversals: number;
   readonly events: { t_s: number; code: string; message: string; source: string }[];
@@ -251,6 +253,7 @@ export class SessionRun {
       rms_error_pct: round(this.metrics.rmsErrorPct(), 4),
       max_overshoot_pct: round(this.metrics.maxOvershootPct(), 3),
       max_didt_mA_per_s: round(this.metrics.maxDidt(), 3),
+      max_rise_mA_per_s: round(this.metrics.maxRise(), 3),
       pauses: e.pauses,
       reversals: e.reversals,
       events,
