@@ -14,7 +14,7 @@ import type {
   Second,
   SquareCm,
 } from '../units/quantities.js';
-import type { Protocol, ProtocolMode } from './protocol-schema.js';
+import type { Protocol, ProtocolMode, ProtocolZone } from './protocol-schema.js';
 
 /** What the operator may choose for one session, within the protocol's ranges. */
 export interface PlanChoices {
@@ -93,13 +93,9 @@ function within(
   );
 }
 
-/**
- * Compile a protocol and the operator's choices into the engine's SessionPlan for a device. Choices outside the
- * protocol's ranges are refused with the limit named; nothing is clamped silently.
- */
-export function compilePlan(protocol: Protocol, choices: PlanChoices, device: DeviceInfo): SessionPlan {
-  const zoneId = choices.zone ?? protocol.default_zone;
-  const zone = protocol.zones[zoneId];
+/** A zone of the protocol by id (own properties only: "toString" is no zone), or an error listing the zones. */
+export function zoneOf(protocol: Protocol, zoneId: string): ProtocolZone {
+  const zone = Object.hasOwn(protocol.zones, zoneId) ? protocol.zones[zoneId] : undefined;
   if (!zone) {
     throw new IontoError(
       'ION_ERR_UNKNOWN_ZONE',
@@ -107,8 +103,12 @@ export function compilePlan(protocol: Protocol, choices: PlanChoices, device: De
       { zone: zoneId },
     );
   }
-  const modeId = choices.mode ?? protocol.default_mode;
-  const mode = protocol.modes[modeId];
+  return zone;
+}
+
+/** A mode of the protocol by id (own properties only), or an error listing the modes. */
+export function modeOf(protocol: Protocol, modeId: string): ProtocolMode {
+  const mode = Object.hasOwn(protocol.modes, modeId) ? protocol.modes[modeId] : undefined;
   if (!mode) {
     throw new IontoError(
       'ION_ERR_OUT_OF_RANGE',
@@ -116,6 +116,18 @@ export function compilePlan(protocol: Protocol, choices: PlanChoices, device: De
       { field: 'mode' },
     );
   }
+  return mode;
+}
+
+/**
+ * Compile a protocol and the operator's choices into the engine's SessionPlan for a device. Choices outside the
+ * protocol's ranges are refused with the limit named; nothing is clamped silently.
+ */
+export function compilePlan(protocol: Protocol, choices: PlanChoices, device: DeviceInfo): SessionPlan {
+  const zoneId = choices.zone ?? protocol.default_zone;
+  const zone = zoneOf(protocol, zoneId);
+  const modeId = choices.mode ?? protocol.default_mode;
+  const mode = modeOf(protocol, modeId);
   const where = `${protocol.id}/${zoneId}`;
   const polarity = polarityFor(protocol, choices.agentCharge);
   const current = within('current', 'mA', choices.current ?? zone.current_mA.value, zone.current_mA, where);

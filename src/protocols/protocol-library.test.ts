@@ -120,6 +120,12 @@ describe('protocol library', () => {
     expect(() => compilePlan(p, { mode: 'ac' }, DEFAULT_DEVICE_INFO)).toThrow(/has no mode "ac"; modes: dc, pulsed/);
   });
 
+  it('takes only the protocol’s own zones and modes, not names every object inherits', () => {
+    const p = findProtocol('tapwater-palms');
+    expect(() => compilePlan(p, { zone: 'toString' }, DEFAULT_DEVICE_INFO)).toThrow(/has no zone "toString"/);
+    expect(() => compilePlan(p, { mode: 'constructor' }, DEFAULT_DEVICE_INFO)).toThrow(/has no mode "constructor"/);
+  });
+
   it('refuses a pulsed current whose pulses would exceed the device maximum', () => {
     const p = findProtocol('tapwater-palms');
     expect(() => compilePlan(p, { mode: 'pulsed', current: 20 as MilliAmp }, DEFAULT_DEVICE_INFO)).toThrow(

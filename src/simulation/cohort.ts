@@ -32,6 +32,7 @@ import {
 } from '../physics/sweat-response.js';
 import { drawCohortMember } from '../physics/virtual-patient.js';
 import { inductionDays, type InductionTemplate } from '../protocols/course-template.js';
+import { modeOf, zoneOf } from '../protocols/compile-plan.js';
 import type { Protocol } from '../protocols/protocol-schema.js';
 import type { MilliAmp } from '../units/quantities.js';
 import { COHORT_FIDELITY, FULL_FIDELITY, compileCoursePlan, doseOf, runCourseSession } from './cohort-session.js';
@@ -125,14 +126,7 @@ export interface PatientCourse {
 export function courseSpec(o: Omit<CohortOptions, 'n' | 'workers' | 'onProgress'>): CourseSpec {
   const p = o.protocol;
   const zoneId = o.zone ?? p.default_zone;
-  const pz = p.zones[zoneId];
-  if (!pz) {
-    throw new IontoError(
-      'ION_ERR_UNKNOWN_ZONE',
-      `protocol ${p.id} has no zone "${zoneId}"; zones: ${Object.keys(p.zones).join(', ')}`,
-      { zone: zoneId },
-    );
-  }
+  const pz = zoneOf(p, zoneId);
   const zone = physicsZoneOf(zoneId, pz);
   if (!isSweatZone(zone) || p.use !== 'hyperhidrosis') {
     throw new IontoError(
@@ -160,14 +154,7 @@ export function courseSpec(o: Omit<CohortOptions, 'n' | 'workers' | 'onProgress'
     }
   }
   const mode = o.mode ?? p.default_mode;
-  const m = p.modes[mode];
-  if (!m) {
-    throw new IontoError(
-      'ION_ERR_OUT_OF_RANGE',
-      `protocol ${p.id} has no mode "${mode}"; modes: ${Object.keys(p.modes).join(', ')}`,
-      { field: 'mode' },
-    );
-  }
+  const m = modeOf(p, mode);
   if (!(Number.isSafeInteger(o.seed) && o.seed >= 0)) {
     throw new IontoError('ION_ERR_OUT_OF_RANGE', `seed must be a whole number ≥ 0, got ${o.seed}`, { field: 'seed' });
   }
