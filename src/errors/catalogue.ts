@@ -47,6 +47,11 @@ export const catalogue = {
   ION_ERR_PROTOCOL_INVALID: { severity: 'error', title: 'Protocol document invalid' },
   ION_ERR_CONTRAINDICATED: { severity: 'error', title: 'Treatment refused by contraindication screening' },
   ION_ERR_ANSWERS_INVALID: { severity: 'error', title: 'Screening answers invalid' },
+  // Storage
+  ION_ERR_NOT_FOUND: { severity: 'error', title: 'Record not found' },
+  ION_ERR_CONFLICT: { severity: 'error', title: 'Record changed since it was read (stale version)' },
+  ION_ERR_INVALID_TIME_ZONE: { severity: 'error', title: 'Not an IANA time zone' },
+  ION_ERR_INVALID_INSTANT: { severity: 'error', title: 'Not a valid instant' },
 } as const;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -1,0 +1,143 @@
+import { sql } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/** The SQL family a migration runs on; only the few guarded statements differ. */
+export type DialectName = 'sqlite' | 'postgres';
+
+// Migrations see the database as it was when they were written, not as `Database` is today.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDb = Kysely<any>;
+
+/** id, created_at, updated_at, version: the columns every mutable table starts with. */
+const versioned = (db: AnyDb, table: string) =>
+  db.schema
+    .createTable(table)
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1));
+
+const initial = (dialect: DialectName): Migration => ({
+  async up(db: AnyDb) {
+    await versioned(db, 'clinics')
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('time_zone', 'text', (c) => c.notNull())
+      .execute();
+    await versioned(db, 'users')
+      .addColumn('clinic_id', 'text', (c) => c.references('clinics.id'))
+      .addColumn('email', 'text', (c) => c.notNull().unique())
+      .addColumn('password_hash', 'text')
+      .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('admin', 'clinician', 'nurse', 'patient')`))
+      .execute();
+    await versioned(db, 'patients')
+      .addColumn('clinic_id', 'text', (c) => c.notNull().references('clinics.id'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('birth_date', 'text', (c) => c.notNull())
+      .addColumn('time_zone', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.references('users.id'))
+      .execute();
+    await db.schema.createIndex('patients_clinic').on('patients').columns(['clinic_id', 'id']).execute();
+    await versioned(db, 'screenings')
+      .addColumn('patient_id', 'text', (c) => c.notNull().references('patients.id'))
+      .addColumn('protocol', 'text', (c) => c.notNull())
+      .addColumn('answers', 'text', (c) => c.notNull())
+      .addColumn('result', 'text', (c) => c.notNull())
+      .addColumn('reasons', 'text', (c) => c.notNull())
+      .addColumn('answered_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('screenings_patient').on('screenings').columns(['patient_id', 'id']).execute();
+    await versioned(db, 'courses')
+      .addColumn('patient_id', 'text', (c) => c.notNull().references('patients.id'))
+      .addColumn('protocol', 'text', (c) => c.notNull())
+      .addColumn('template', 'text', (c) => c.notNull())
+      .addColumn('start_date', 'text', (c) => c.notNull())
+      .addColumn('time_zone', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('courses_patient').on('courses').columns(['patient_id', 'id']).execute();
+    await versioned(db, 'planned_sessions')
+      .addColumn('course_id', 'text', (c) => c.notNull().references('courses.id'))
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('phase', 'text', (c) => c.notNull())
+      .addColumn('local_date', 'text', (c) => c.notNull())
+      .addColumn('starts_at', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addUniqueConstraint('planned_sessions_course_seq', ['course_id', 'seq'])
+      .execute();
+    await versioned(db, 'devices')
+      .addColumn('clinic_id', 'text', (c) => c.notNull().references('clinics.id'))
+      .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('simulated', 'serial')`))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.notNull())
+      .execute();
+    await versioned(db, 'sessions')
+      .addColumn('patient_id', 'text', (c) => c.notNull().references('patients.id'))
+      .addColumn('protocol', 'text', (c) => c.notNull())
+      .addColumn('zone', 'text', (c) => c.notNull())
+      .addColumn('device_id', 'text', (c) => c.references('devices.id'))
+      .addColumn('status', 'text', (c) =>
+        c.notNull().check(sql`status in ('running', 'completed', 'aborted', 'fault', 'interrupted')`),
+      )
+      .addColumn('started_at', 'text', (c) => c.notNull())
+      .addColumn('ended_at', 'text')
+      .addColumn('delivered_mamin', 'double precision', (c) => c.notNull().defaultTo(0))
+      .addColumn('report', 'text')
+      .execute();
+    await db.schema.createIndex('sessions_patient').on('sessions').columns(['patient_id', 'id']).execute();
+    await db.schema.createIndex('sessions_status').on('sessions').column('status').execute();
+    await db.schema
+      .createTable('telemetry')
+      .addColumn('session_id', 'text', (c) => c.notNull().references('sessions.id'))
+      .addColumn('t_ms', 'integer', (c) => c.notNull())
+      .addColumn('phase', 'text', (c) => c.notNull())
+      .addColumn('setpoint', 'double precision', (c) => c.notNull())
+      .addColumn('current', 'double precision')
+      .addColumn('voltage', 'double precision')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('telemetry_pk', ['session_id', 't_ms'])
+      .execute();
+    await versioned(db, 'outcomes')
+      .addColumn('patient_id', 'text', (c) => c.notNull().references('patients.id'))
+      .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('hdss', 'gravimetry', 'minor', 'diary')`))
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('recorded_at', 'text', (c) => c.notNull())
+      .execute();
+    await versioned(db, 'sweat_tests')
+      .addColumn('patient_id', 'text', (c) => c.notNull().references('patients.id'))
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .execute();
+    // The audit log's sequence is the one dialect-specific column; its refusal of updates and deletes is a trigger.
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('seq', dialect === 'postgres' ? 'serial' : 'integer', (c) =>
+        dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+      )
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('entity', 'text', (c) => c.notNull())
+      .addColumn('entity_id', 'text', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .execute();
+    if (dialect === 'postgres') {
+      await sql`create function audit_log_append_only() returns trigger language plpgsql as $$
+        begin raise exception 'audit_log is append-only'; end $$`.execute(db);
+      await sql`create trigger audit_log_no_change before update or delete on audit_log
+        for each row execute function audit_log_append_only()`.execute(db);
+    } else {
+      await sql`create trigger audit_log_no_update before update on audit_log
+        begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+      await sql`create trigger audit_log_no_delete before delete on audit_log
+        begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+    }
+  },
+});
+
+/** Every migration, in order, keyed by a name that sorts in that order. */
+export const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
+  '0001-initial': initial(dialect),
+});
+
+/** The in-code provider the Kysely Migrator reads. */
+export const migrationProvider = (dialect: DialectName): MigrationProvider => ({
+  getMigrations: async () => migrationsFor(dialect),
+});
