@@ -36,6 +36,15 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** The environment variable the server and the CLI read the database URL from. */
+export const DATABASE_URL_ENV = 'IONTO_DATABASE_URL';
+
+/** The configured database URL, or undefined for the embedded default. */
+export const databaseUrlFromEnv = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
+  const url = env[DATABASE_URL_ENV]?.trim();
+  return url === undefined || url === '' ? undefined : url;
+};
+
 const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
 
 /** Quotes an identifier for PostgreSQL (schema names come from code, but quote anyway). */

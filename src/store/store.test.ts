@@ -14,6 +14,9 @@ import type { TelemetrySample } from './telemetry.js';
 import { TEST_BACKENDS } from './test-backends.js';
 import type { TestDatabase } from './test-backends.js';
 import { createUser, findUserByEmail, updateUser } from './users.js';
+import { createDevice, findDeviceByTokenHash, updateDevice } from './devices.js';
+import { getOutcome, listOutcomes, recordOutcome, updateOutcome } from './outcomes.js';
+import { createSweatTest, getSweatTest, updateSweatTest } from './sweat-tests.js';
 import type { Page } from './versioned-rows.js';
 
 const TABLES = [
@@ -123,6 +126,18 @@ describe.each(TEST_BACKENDS)('store on $name', (backend) => {
       expect(renamed.created_at).toBe(c.created_at);
       await expectCode(updateClinic(store, c.id, 1, { name: 'Lost write' }), 'ION_ERR_CONFLICT');
       expect((await getClinic(store, c.id)).name).toBe('Dermatology East');
+    });
+
+    it('lets exactly one of two concurrent updates from the same version win', async () => {
+      const c = await aClinic();
+      const results = await Promise.allSettled([
+        updateClinic(store, c.id, 1, { name: 'first' }),
+        updateClinic(store, c.id, 1, { name: 'second' }),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const lost = results.find((r) => r.status === 'rejected');
+      expect(isIontoError(lost?.reason) && lost.reason.code).toBe('ION_ERR_CONFLICT');
+      expect((await getClinic(store, c.id)).version).toBe(2);
     });
 
     it('reports a missing row as not found, for reads and updates alike', async () => {
@@ -252,6 +267,9 @@ describe.each(TEST_BACKENDS)('store on $name', (backend) => {
       );
       await expect(store.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
       await expect(sql`delete from audit_log`.execute(store.db)).rejects.toThrow(/append-only/);
+      if (backend.name === 'postgres') {
+        await expect(sql`truncate audit_log`.execute(store.db)).rejects.toThrow(/append-only/);
+      }
       expect(await listAudit(store)).toEqual(entries);
       expect(await listAudit(store, { afterSeq: entries[0]!.seq, limit: 1 })).toEqual([entries[1]]);
     });
@@ -299,6 +317,43 @@ describe.each(TEST_BACKENDS)('store on $name', (backend) => {
       const p = await aPatient(c.id);
       await expectCode(updatePatient(store, p.id, 1, { time_zone: 'CET+1' }), 'ION_ERR_INVALID_TIME_ZONE');
       await expectCode(updatePatient(store, p.id, 1, { birth_date: '1990-02-30' }), 'ION_ERR_OUT_OF_RANGE');
+    });
+  });
+
+  describe('outcomes, sweat tests and devices', () => {
+    it('round-trip their JSON values and are versioned like every other row', async () => {
+      const p = await aPatient();
+      const o = await recordOutcome(store, {
+        patient_id: p.id,
+        kind: 'gravimetry',
+        value: { mg_per_5min: 87.5, site: 'palms' },
+        recorded_at: new Date(Date.UTC(2026, 10, 20, 8)),
+      });
+      expect(await getOutcome(store, o.id)).toMatchObject({
+        value: { mg_per_5min: 87.5, site: 'palms' },
+        recorded_at: '2026-11-20T08:00:00.000Z',
+      });
+      await updateOutcome(store, o.id, 1, { value: { mg_per_5min: 40 } });
+      await expectCode(updateOutcome(store, o.id, 1, { value: {} }), 'ION_ERR_CONFLICT');
+      expect((await listOutcomes(store, {}, { patient_id: p.id, kind: 'gravimetry' })).items).toHaveLength(1);
+      await expectCode(
+        recordOutcome(store, { patient_id: p.id, kind: 'mood' as 'hdss', value: 1, recorded_at: new Date() }),
+        'ION_ERR_OUT_OF_RANGE',
+      );
+
+      const t = await createSweatTest(store, { patient_id: p.id, status: 'collecting', data: { site: 'forearm' } });
+      const done = await updateSweatTest(store, t.id, 1, { status: 'reported', data: { chloride_mmol_L: 25 } });
+      expect(await getSweatTest(store, t.id)).toEqual(done);
+
+      const d = await createDevice(store, {
+        clinic_id: p.clinic_id,
+        kind: 'simulated',
+        name: 'sim-1',
+        token_hash: 'abc',
+      });
+      expect((await findDeviceByTokenHash(store, 'abc'))?.id).toBe(d.id);
+      await updateDevice(store, d.id, 1, { name: 'sim-one' });
+      await expectCode(updateDevice(store, d.id, 1, { name: 'x' }), 'ION_ERR_CONFLICT');
     });
   });
 
