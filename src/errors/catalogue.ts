@@ -52,6 +52,16 @@ export const catalogue = {
   ION_ERR_CONFLICT: { severity: 'error', title: 'Record changed since it was read (stale version)' },
   ION_ERR_INVALID_TIME_ZONE: { severity: 'error', title: 'Not an IANA time zone' },
   ION_ERR_INVALID_INSTANT: { severity: 'error', title: 'Not a valid instant' },
+  // Server (HTTP API)
+  ION_ERR_UNAUTHENTICATED: { severity: 'error', title: 'Sign-in required or credentials refused' },
+  ION_ERR_FORBIDDEN: { severity: 'error', title: 'Not allowed for this role' },
+  ION_ERR_CSRF: { severity: 'error', title: 'Missing or wrong CSRF token' },
+  ION_ERR_RATE_LIMITED: { severity: 'error', title: 'Too many requests; try again later' },
+  ION_ERR_VALIDATION: { severity: 'error', title: 'Request invalid' },
+  ION_ERR_PRECONDITION_REQUIRED: { severity: 'error', title: 'If-Match header required' },
+  ION_ERR_PRECONDITION: { severity: 'error', title: 'If-Match does not match the current version' },
+  ION_ERR_UNAVAILABLE: { severity: 'error', title: 'Database unreachable' },
+  ION_ERR_INTERNAL: { severity: 'error', title: 'Internal server error' },
 } as const;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -1,0 +1,50 @@
+import type { FastifyRequest } from 'fastify';
+import { IontoError } from '../errors/catalogue.js';
+import { findRow } from '../store/index.js';
+import type { Role, User } from '../store/index.js';
+import type { App, Authenticated, ServerContext } from './app-types.js';
+import { sameToken } from './session-store.js';
+
+export const SESSION_COOKIE = 'ionto_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Unsafe routes that run before there is a session to hold a CSRF token. */
+const CSRF_EXEMPT = new Set(['/api/auth/sign-in']);
+
+export const STAFF_ROLES: readonly Role[] = ['admin', 'clinician', 'nurse'];
+
+/**
+ * Loads the session named by the cookie on every request, then refuses an unsafe request (POST, PATCH, …) that
+ * lacks the session's CSRF token in `x-csrf-token`: a cross-site form cannot read the token, so it cannot send it.
+ */
+export function installAuthentication(app: App, ctx: ServerContext): void {
+  app.decorateRequest('auth', null);
+  app.addHook('onRequest', async (request) => {
+    const token = request.cookies[SESSION_COOKIE];
+    const session = ctx.sessions.get(token);
+    if (token !== undefined && session !== undefined) {
+      const user = await findRow(ctx.store, 'users', session.userId);
+      if (user === undefined) ctx.sessions.delete(token);
+      else request.auth = { user, session, token };
+    }
+    const path = request.url.split('?')[0] ?? '';
+    if (SAFE_METHODS.has(request.method) || CSRF_EXEMPT.has(path)) return;
+    if (request.auth === null) throw new IontoError('ION_ERR_UNAUTHENTICATED', 'sign in first');
+    const header = request.headers[CSRF_HEADER];
+    if (!sameToken(typeof header === 'string' ? header : undefined, request.auth.session.csrfToken)) {
+      throw new IontoError('ION_ERR_CSRF', `the ${CSRF_HEADER} header must carry the session's CSRF token`);
+    }
+  });
+}
+
+export function requireUser(request: FastifyRequest): Authenticated {
+  if (request.auth === null) throw new IontoError('ION_ERR_UNAUTHENTICATED', 'sign in first');
+  return request.auth;
+}
+
+export function requireRole(request: FastifyRequest, roles: readonly Role[]): User {
+  const { user } = requireUser(request);
+  if (!roles.includes(user.role)) throw new IontoError('ION_ERR_FORBIDDEN', `role '${user.role}' may not do this`);
+  return user;
+}

@@ -1,0 +1,62 @@
+import Fastify from 'fastify';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { IontoError } from '../errors/catalogue.js';
+import type { Store } from '../store/index.js';
+import type { App, ServerContext } from './app-types.js';
+import { authRoutes } from './auth-routes.js';
+import { installAuthentication } from './authentication.js';
+import { healthRoutes } from './health-routes.js';
+import { openApiCollector } from './openapi.js';
+import { patientRoutes } from './patient-routes.js';
+import { errorHandler, problem, sendProblem } from './problem.js';
+import { SessionStore } from './session-store.js';
+
+export interface BuildServerOptions {
+  store: Store;
+  /** The clock for sessions (default: the store's). */
+  now?: () => Date;
+  /** Mark cookies Secure (default true; only a plain-HTTP development server turns it off). */
+  secureCookies?: boolean;
+  /** Fastify's logger (default off). */
+  logger?: boolean;
+}
+
+/** The clinic API, ready for `inject()` or `listen()`; it does not listen by itself. */
+export async function buildServer(options: BuildServerOptions): Promise<App> {
+  const now = options.now ?? options.store.now;
+  const ctx: ServerContext = {
+    store: options.store,
+    now,
+    sessions: new SessionStore(now),
+    secureCookies: options.secureCookies ?? true,
+  };
+  const app: App = Fastify({ logger: options.logger ?? false }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, problem('ION_ERR_NOT_FOUND', 'no such route')));
+
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    // After validation, so the key can use the parsed body.
+    hook: 'preHandler',
+    errorResponseBuilder: () => new IontoError('ION_ERR_RATE_LIMITED', 'too many attempts; wait a minute'),
+  });
+  const openApi = openApiCollector(app);
+  installAuthentication(app, ctx);
+
+  healthRoutes(app, ctx);
+  authRoutes(app, ctx);
+  patientRoutes(app, ctx);
+  app.get(
+    '/api/openapi.json',
+    { schema: { summary: 'This document', response: { 200: z.record(z.string(), z.unknown()) } } },
+    async () => openApi(),
+  );
+  return app;
+}

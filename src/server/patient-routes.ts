@@ -1,0 +1,211 @@
+import { z } from 'zod';
+import { IontoError, isIontoError } from '../errors/catalogue.js';
+import {
+  appendAudit,
+  createPatient,
+  findRow,
+  inTransaction,
+  listRows,
+  MAX_PAGE,
+  updatePatient,
+} from '../store/index.js';
+import type { Patient, Store, User } from '../store/index.js';
+import type { App, ServerContext } from './app-types.js';
+import { requireRole, requireUser, STAFF_ROLES } from './authentication.js';
+
+const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+
+export const PatientSchema = z.object({
+  id: z.string(),
+  clinic_id: z.string(),
+  name: z.string(),
+  birth_date: z.string(),
+  time_zone: z.string(),
+  user_id: z.string().nullable(),
+  version: z.number().int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+const NewPatient = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  birth_date: LocalDate,
+  time_zone: z.string().min(1).max(64),
+  user_id: z.string().min(1).max(100).nullable().optional(),
+});
+const PatientPatch = NewPatient.partial().refine((p) => Object.keys(p).length > 0, 'change at least one field');
+
+const IdParams = z.object({ id: z.string().min(1).max(100) });
+
+/** A strong ETag of the row version: `"3"`. */
+export const etagOf = (version: number): string => `"${version}"`;
+
+/** The version an `If-Match` header names, or undefined when it names none we issued. */
+function versionFromIfMatch(header: string): number | undefined {
+  const m = /^"(\d{1,9})"$/.exec(header.trim());
+  return m === null ? undefined : Number(m[1]);
+}
+
+const audit = (store: Store, user: User, action: string, patientId: string) =>
+  appendAudit(store, { actor: user.id, action, entity: 'patients', entity_id: patientId });
+
+/** Staff see their own clinic's patients; a patient sees only the patient row linked to their user. */
+function canSee(user: User, p: Patient): boolean {
+  if (user.role === 'patient') return p.user_id === user.id;
+  return user.clinic_id !== null && p.clinic_id === user.clinic_id;
+}
+
+/**
+ * A patient the user may not see answers 404, exactly like a patient that does not exist: a 403 would confirm to a
+ * user of clinic A that an id belongs to some patient elsewhere. The refusal carries the id for `audited`.
+ */
+async function visiblePatient(store: Store, user: User, id: string): Promise<Patient> {
+  const p = await findRow(store, 'patients', id);
+  if (p === undefined || !canSee(user, p)) {
+    throw new IontoError('ION_ERR_NOT_FOUND', `patient ${id} not found`, {
+      id,
+      ...(p === undefined ? {} : { denied: p.id }),
+    });
+  }
+  return p;
+}
+
+/**
+ * Runs `fn` in one transaction, so the data and its audit entry are written together; a refused look at another
+ * clinic's patient is audited after the rollback, so the refusal itself stays on record.
+ */
+async function audited<R>(store: Store, user: User, fn: (tx: Store) => Promise<R>): Promise<R> {
+  try {
+    return await inTransaction(store, fn);
+  } catch (e) {
+    if (isIontoError(e) && e.code === 'ION_ERR_NOT_FOUND' && typeof e.details.denied === 'string') {
+      await audit(store, user, 'patient.read_denied', e.details.denied);
+    }
+    throw e;
+  }
+}
+
+export function patientRoutes(app: App, ctx: ServerContext): void {
+  const { store } = ctx;
+
+  app.get(
+    '/api/patients',
+    {
+      schema: {
+        summary: 'One page of the patients the user may see',
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
+          cursor: z.string().max(200).optional(),
+        }),
+        response: { 200: z.object({ items: z.array(PatientSchema), next: z.string().optional() }) },
+      },
+    },
+    async (request) => {
+      const { user } = requireUser(request);
+      const page = { limit: request.query.limit, cursor: request.query.cursor };
+      const filter =
+        user.role === 'patient'
+          ? { user_id: user.id }
+          : user.clinic_id === null
+            ? undefined
+            : { clinic_id: user.clinic_id };
+      if (filter === undefined) return { items: [] };
+      return inTransaction(store, async (tx) => {
+        const result = await listRows(tx, 'patients', page, filter);
+        for (const p of result.items) await audit(tx, user, 'patient.list', p.id);
+        return result.next === undefined ? { items: result.items } : result;
+      });
+    },
+  );
+
+  app.post(
+    '/api/patients',
+    {
+      schema: {
+        summary: "Register a patient in the user's clinic (staff only)",
+        body: NewPatient,
+        response: { 201: PatientSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = requireRole(request, STAFF_ROLES);
+      if (user.clinic_id === null) throw new IontoError('ION_ERR_FORBIDDEN', 'this user belongs to no clinic');
+      const clinicId = user.clinic_id;
+      const created = await inTransaction(store, async (tx) => {
+        const p = await createPatient(tx, {
+          ...request.body,
+          user_id: request.body.user_id ?? null,
+          clinic_id: clinicId,
+        });
+        await audit(tx, user, 'patient.create', p.id);
+        return p;
+      });
+      return reply
+        .code(201)
+        .header('etag', etagOf(created.version))
+        .header('location', `/api/patients/${created.id}`)
+        .send(created);
+    },
+  );
+
+  app.get(
+    '/api/patients/:id',
+    {
+      schema: {
+        summary: 'One patient, with an ETag of its version',
+        params: IdParams,
+        response: { 200: PatientSchema },
+      },
+    },
+    async (request, reply) => {
+      const { user } = requireUser(request);
+      const p = await audited(store, user, async (tx) => {
+        const found = await visiblePatient(tx, user, request.params.id);
+        await audit(tx, user, 'patient.read', found.id);
+        return found;
+      });
+      return reply.header('etag', etagOf(p.version)).send(p);
+    },
+  );
+
+  app.patch(
+    '/api/patients/:id',
+    {
+      schema: {
+        summary: 'Change a patient; If-Match must carry the ETag of the version read (staff only)',
+        params: IdParams,
+        headers: z.object({ 'if-match': z.string().optional() }),
+        body: PatientPatch,
+        response: { 200: PatientSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = requireRole(request, STAFF_ROLES);
+      const updated = await audited(store, user, async (tx) => {
+        const p = await visiblePatient(tx, user, request.params.id);
+        const ifMatch = request.headers['if-match'];
+        if (ifMatch === undefined) {
+          throw new IontoError('ION_ERR_PRECONDITION_REQUIRED', 'send If-Match with the ETag of the version you read');
+        }
+        const expected = versionFromIfMatch(ifMatch);
+        if (expected === undefined || expected !== p.version) {
+          throw new IontoError('ION_ERR_PRECONDITION', `patient ${p.id} has changed since it was read: read it again`);
+        }
+        try {
+          const u = await updatePatient(tx, p.id, expected, request.body);
+          await audit(tx, user, 'patient.update', p.id);
+          return u;
+        } catch (e) {
+          if (isIontoError(e) && e.code === 'ION_ERR_CONFLICT') {
+            throw new IontoError(
+              'ION_ERR_PRECONDITION',
+              `patient ${p.id} has changed since it was read: read it again`,
+            );
+          }
+          throw e;
+        }
+      });
+      return reply.header('etag', etagOf(updated.version)).send(updated);
+    },
+  );
+}
