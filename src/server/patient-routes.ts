@@ -85,6 +85,15 @@ async function audited<R>(store: Store, user: User, fn: (tx: Store) => Promise<R
   }
 }
 
+/** A patient row may be linked only to an existing user with the patient role in the same clinic. */
+async function checkLinkedUser(store: Store, userId: string | null | undefined, clinicId: string): Promise<void> {
+  if (userId === undefined || userId === null) return;
+  const u = await findRow(store, 'users', userId);
+  if (u === undefined || u.role !== 'patient' || u.clinic_id !== clinicId) {
+    throw new IontoError('ION_ERR_VALIDATION', 'user_id must name a patient user of the same clinic', {});
+  }
+}
+
 export function patientRoutes(app: App, ctx: ServerContext): void {
   const { store } = ctx;
 
@@ -132,6 +141,7 @@ export function patientRoutes(app: App, ctx: ServerContext): void {
       if (user.clinic_id === null) throw new IontoError('ION_ERR_FORBIDDEN', 'this user belongs to no clinic');
       const clinicId = user.clinic_id;
       const created = await inTransaction(store, async (tx) => {
+        await checkLinkedUser(tx, request.body.user_id, clinicId);
         const p = await createPatient(tx, {
           ...request.body,
           user_id: request.body.user_id ?? null,
@@ -191,6 +201,7 @@ export function patientRoutes(app: App, ctx: ServerContext): void {
         if (expected === undefined || expected !== p.version) {
           throw new IontoError('ION_ERR_PRECONDITION', `patient ${p.id} has changed since it was read: read it again`);
         }
+        await checkLinkedUser(tx, request.body.user_id, p.clinic_id);
         try {
           const u = await updatePatient(tx, p.id, expected, request.body);
           await audit(tx, user, 'patient.update', p.id);

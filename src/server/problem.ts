@@ -67,8 +67,9 @@ export function toProblem(error: unknown): Problem {
   const fe = error as Partial<FastifyError>;
   if (fe.statusCode === 429) return problem('ION_ERR_RATE_LIMITED', 'too many requests');
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    // Fastify's own client errors (malformed JSON, unsupported media type): their messages hold no data.
-    return { ...problem('ION_ERR_VALIDATION', fe.message ?? 'bad request'), status: fe.statusCode };
+    // Fastify's own client errors (malformed JSON, unsupported media type). Their messages can quote the body, so
+    // only the code goes out.
+    return { ...problem('ION_ERR_VALIDATION', `request refused (${fe.code ?? 'bad request'})`), status: fe.statusCode };
   }
   return problem('ION_ERR_INTERNAL', 'internal server error');
 }

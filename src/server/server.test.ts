@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit } from '../store/index.js';
 import type { TestDatabase } from '../store/test-backends.js';
 import { TEST_BACKENDS } from '../store/test-backends.js';
+import { buildServer } from './build-server.js';
 import { isProblem, PASSWORD, signIn, world } from './test-fixtures.js';
 import type { World } from './test-fixtures.js';
 
@@ -59,7 +60,6 @@ describe.each(TEST_BACKENDS)('clinic API on $name', (backend) => {
     });
 
     it('marks the cookie Secure by default', async () => {
-      const { buildServer } = await import('./build-server.js');
       const app = await buildServer({ store: w.store });
       const res = await app.inject({
         method: 'POST',
@@ -117,9 +117,36 @@ describe.each(TEST_BACKENDS)('clinic API on $name', (backend) => {
       expect(limited.statusCode).toBe(429);
       expect(isProblem(limited)).toBe(true);
       expect(limited.json()).toMatchObject({ status: 429, code: 'ION_ERR_RATE_LIMITED' });
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
       expect(limited.cookies).toEqual([]);
       // Another account from the same address is not held up.
       await expect(signIn(w.app, 'clinician@a.test')).resolves.toBeDefined();
+    });
+  });
+
+  describe('sessions', () => {
+    it('end after eight hours: the cookie then signs no one in', async () => {
+      let t = new Date('2026-11-21T09:00:00Z').getTime();
+      const app = await buildServer({ store: w.store, now: () => new Date(t), secureCookies: false });
+      const s = await signIn(app, 'nurse@a.test');
+      t += 8 * 60 * 60 * 1000 - 1;
+      expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: s.cookie } })).statusCode).toBe(
+        200,
+      );
+      t += 1;
+      expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: s.cookie } })).statusCode).toBe(
+        401,
+      );
+      await app.close();
+    });
+
+    it('sign no one in with a made-up cookie', async () => {
+      const res = await w.app.inject({
+        method: 'GET',
+        url: '/api/auth/me',
+        headers: { cookie: 'ionto_session=forged' },
+      });
+      expect(res.statusCode).toBe(401);
     });
   });
 
@@ -307,6 +334,42 @@ describe.each(TEST_BACKENDS)('clinic API on $name', (backend) => {
       expect(body.stack).toBeUndefined();
     });
 
+    it('refuses to move a patient to another clinic or to link a user who is not their patient user', async () => {
+      const s = await signIn(w.app, 'nurse@a.test');
+      const url = `/api/patients/${w.patients.otherA.id}`;
+      const move = await w.app.inject({
+        method: 'PATCH',
+        url,
+        headers: { ...s.headers, 'if-match': '"1"' },
+        payload: { clinic_id: w.patients.b.clinic_id },
+      });
+      expect(move.statusCode).toBe(400);
+      expect(move.json().code).toBe('ION_ERR_VALIDATION');
+      for (const user_id of [w.users.nurseA.id, 'no-such-user']) {
+        const link = await w.app.inject({
+          method: 'PATCH',
+          url,
+          headers: { ...s.headers, 'if-match': '"1"' },
+          payload: { user_id },
+        });
+        expect(link.statusCode).toBe(400);
+        expect(link.json().code).toBe('ION_ERR_VALIDATION');
+      }
+    });
+
+    it('answers malformed JSON with problem+json that does not echo the body', async () => {
+      const s = await signIn(w.app, 'nurse@a.test');
+      const res = await w.app.inject({
+        method: 'POST',
+        url: '/api/patients',
+        headers: { ...s.headers, 'content-type': 'application/json' },
+        payload: '{"name": "Secret Sam", ',
+      });
+      expect(res.statusCode).toBe(400);
+      expect(isProblem(res)).toBe(true);
+      expect(res.body).not.toContain('Secret');
+    });
+
     it('answers an unknown time zone with a coded 400', async () => {
       const s = await signIn(w.app, 'nurse@a.test');
       const res = await w.app.inject({
@@ -390,6 +453,24 @@ describe.each(TEST_BACKENDS)('clinic API on $name', (backend) => {
         'password',
       ]);
       expect(patch.responses.default.content['application/problem+json']).toBeDefined();
+    });
+
+    it('answers an unexpected failure with a bare 500 problem: no message, no stack', async () => {
+      const app = await buildServer({ store: w.store });
+      app.get('/api/boom', async () => {
+        throw new Error('patient Ada Own exploded');
+      });
+      const res = await app.inject({ method: 'GET', url: '/api/boom' });
+      expect(res.statusCode).toBe(500);
+      expect(isProblem(res)).toBe(true);
+      expect(res.json()).toEqual({
+        type: 'urn:openionto:error:ION_ERR_INTERNAL',
+        title: 'Internal server error',
+        status: 500,
+        detail: 'internal server error',
+        code: 'ION_ERR_INTERNAL',
+      });
+      await app.close();
     });
 
     it('answers an unknown route with problem+json', async () => {
