@@ -28,8 +28,9 @@ export function installAuthentication(app: App, ctx: ServerContext): void {
       if (user === undefined) ctx.sessions.delete(token);
       else request.auth = { user, session, token };
     }
-    const path = request.url.split('?')[0] ?? '';
-    if (SAFE_METHODS.has(request.method) || CSRF_EXEMPT.has(path)) return;
+    // The matched route's pattern, not the raw URL, so no spelling of a path can borrow the exemption.
+    const route = request.routeOptions.url ?? '';
+    if (SAFE_METHODS.has(request.method) || CSRF_EXEMPT.has(route)) return;
     if (request.auth === null) throw new IontoError('ION_ERR_UNAUTHENTICATED', 'sign in first');
     const header = request.headers[CSRF_HEADER];
     if (!sameToken(typeof header === 'string' ? header : undefined, request.auth.session.csrfToken)) {
