@@ -76,9 +76,7 @@ export interface EngineState {
   /** Charge with electrode A as anode (mA·ms). */
   readonly anodalMAms: number;
   readonly lastSampleSeq: number;
-  readonly lastSampleT: number;
   readonly lastMeasured: number;
-  readonly peakMeasured: number;
   /** Last load reading, Ω (NaN when unknown). */
   readonly load: number;
   readonly closedSince: number;
@@ -124,9 +122,7 @@ function copyState(p: EngineState): MutableState {
     deliveredMAms: p.deliveredMAms,
     anodalMAms: p.anodalMAms,
     lastSampleSeq: p.lastSampleSeq,
-    lastSampleT: p.lastSampleT,
     lastMeasured: p.lastMeasured,
-    peakMeasured: p.peakMeasured,
     load: p.load,
     closedSince: p.closedSince,
     openSamples: p.openSamples,
@@ -235,9 +231,7 @@ export function startSession(cfg: EngineConfig, now: Millisecond): StepResult {
     deliveredMAms: 0,
     anodalMAms: 0,
     lastSampleSeq: -1,
-    lastSampleT: -1,
     lastMeasured: 0,
-    peakMeasured: 0,
     load: NaN,
     closedSince: -1,
     openSamples: 0,
@@ -318,9 +312,7 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
     s.deliveredMAms += q;
     if (tel.current > 0) s.anodalMAms += q;
     s.lastSampleSeq = tel.seq;
-    s.lastSampleT = tel.t;
     s.lastMeasured = measured;
-    if (measured > s.peakMeasured) s.peakMeasured = measured;
     const r = readCircuit(tel, prev.command as MilliAmp, p.shortBelow, p.openAbove);
     reading = r.reading;
     s.load = r.load;
