@@ -197,23 +197,18 @@ export function patientRoutes(app: App, ctx: ServerContext): void {
         if (ifMatch === undefined) {
           throw new IontoError('ION_ERR_PRECONDITION_REQUIRED', 'send If-Match with the ETag of the version you read');
         }
+        // The store refuses a stale version (its optimistic concurrency); that, or an ETag we never issued, is 412.
+        const stale = () =>
+          new IontoError('ION_ERR_PRECONDITION', `patient ${p.id} has changed since it was read: read it again`);
         const expected = versionFromIfMatch(ifMatch);
-        if (expected === undefined || expected !== p.version) {
-          throw new IontoError('ION_ERR_PRECONDITION', `patient ${p.id} has changed since it was read: read it again`);
-        }
+        if (expected === undefined) throw stale();
         await checkLinkedUser(tx, request.body.user_id, p.clinic_id);
         try {
           const u = await updatePatient(tx, p.id, expected, request.body);
           await audit(tx, user, 'patient.update', p.id);
           return u;
         } catch (e) {
-          if (isIontoError(e) && e.code === 'ION_ERR_CONFLICT') {
-            throw new IontoError(
-              'ION_ERR_PRECONDITION',
-              `patient ${p.id} has changed since it was read: read it again`,
-            );
-          }
-          throw e;
+          throw isIontoError(e) && e.code === 'ION_ERR_CONFLICT' ? stale() : e;
         }
       });
       return reply.header('etag', etagOf(updated.version)).send(updated);

@@ -23,8 +23,11 @@ export class SessionStore {
   ) {}
 
   create(userId: string): { token: string; session: AuthSession } {
+    // Sessions nobody comes back for would otherwise stay in memory for good: sweep the expired ones at sign-in.
+    const now = this.now().getTime();
+    for (const [k, v] of this.#sessions) if (v.expiresAt <= now) this.#sessions.delete(k);
     const t = token();
-    const session = { userId, csrfToken: token(), expiresAt: this.now().getTime() + this.ttlMs };
+    const session = { userId, csrfToken: token(), expiresAt: now + this.ttlMs };
     this.#sessions.set(t, session);
     return { token: t, session };
   }
@@ -38,6 +41,11 @@ export class SessionStore {
       return undefined;
     }
     return s;
+  }
+
+  /** Sessions held now (expired ones included until the next sweep). */
+  get size(): number {
+    return this.#sessions.size;
   }
 
   delete(t: string | undefined): void {
