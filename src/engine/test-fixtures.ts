@@ -75,6 +75,7 @@ export function runPlan(
     hooks: {
       ...opts.hooks,
       beforePeriod: (t) => {
+        opts.hooks?.beforePeriod?.(t);
         for (const e of cursor.due(t)) {
           const a = applyScenarioEvent(device, e);
           if (a === 'lease_stop') blocked = true;
