@@ -18,7 +18,8 @@ export const LAYER_RANK: Readonly<Record<string, number>> = {
   store: 5,
   fhir: 6,
   server: 7,
-  agent: 7,
+  /** Runs a session on a device next to it (the engine and the device's lease), for the server or a remote link. */
+  agent: 6.5,
   cli: 8,
   architecture: 9,
 };

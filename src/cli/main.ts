@@ -7,6 +7,8 @@ import { registerPlanCommand } from './plan-command.js';
 import { registerProtocolsCommand } from './protocols-command.js';
 import { registerScreenCommand } from './screen-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
+import { registerServeCommand } from './serve-command.js';
+import { registerExportCommand } from './export-command.js';
 
 export interface CliIo {
   readonly stdout: NodeJS.WriteStream;
@@ -74,6 +76,8 @@ function program(io: CliIo, done: (code: number) => void): Command {
   registerSimulateCommand(cmd, io, done);
 
   registerProtocolsCommand(cmd, io, done);
+  registerServeCommand(cmd, io, done);
+  registerExportCommand(cmd, io, done);
   return cmd;
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Store, User } from '../store/index.js';
+import type { DeviceRow, Store, User } from '../store/index.js';
 import type { AuthSession, SessionStore } from './session-store.js';
 
 /** The Fastify instance `buildServer` returns: zod schemas type every route. */
@@ -25,5 +25,7 @@ export interface Authenticated {
 declare module 'fastify' {
   interface FastifyRequest {
     auth: Authenticated | null;
+    /** The device whose token (`Authorization: Bearer ionto_d_…`) the request carries: an agent, not a person. */
+    device: DeviceRow | null;
   }
 }

@@ -61,7 +61,7 @@ export function authRoutes(app: App, ctx: ServerContext): void {
         httpOnly: true,
         sameSite: 'strict',
         secure: ctx.secureCookies,
-        path: '/api',
+        path: '/',
         maxAge: Math.floor(DEFAULT_SESSION_TTL_MS / 1000),
       });
       return { user: view(user), csrfToken: session.csrfToken };
@@ -74,7 +74,7 @@ export function authRoutes(app: App, ctx: ServerContext): void {
     async (request, reply) => {
       const { token } = requireUser(request);
       ctx.sessions.delete(token);
-      reply.clearCookie(SESSION_COOKIE, { path: '/api' });
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);
     },
   );

@@ -10,6 +10,15 @@ import type { App, ServerContext } from './app-types.js';
 import { authRoutes } from './auth-routes.js';
 import { installAuthentication } from './authentication.js';
 import { healthRoutes } from './health-routes.js';
+import { clinicRoutes } from './clinic-routes.js';
+import { deviceRoutes } from './device-routes.js';
+import { auditRoutes } from './audit-routes.js';
+import { screeningRoutes } from './screening-routes.js';
+import { courseRoutes } from './course-routes.js';
+import { outcomeRoutes } from './outcome-routes.js';
+import { sessionRoutes } from './session-routes.js';
+import { sweatTestRoutes } from './sweat-test-routes.js';
+import { fhirRoutes } from './fhir-routes.js';
 import { openApiCollector } from './openapi.js';
 import { patientRoutes } from './patient-routes.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
@@ -53,6 +62,15 @@ export async function buildServer(options: BuildServerOptions): Promise<App> {
   healthRoutes(app, ctx);
   authRoutes(app, ctx);
   patientRoutes(app, ctx);
+  clinicRoutes(app, ctx);
+  deviceRoutes(app, ctx);
+  auditRoutes(app, ctx);
+  screeningRoutes(app, ctx);
+  courseRoutes(app, ctx);
+  outcomeRoutes(app, ctx);
+  sessionRoutes(app, ctx);
+  sweatTestRoutes(app, ctx);
+  fhirRoutes(app, ctx);
   app.get(
     '/api/openapi.json',
     { schema: { summary: 'This document', response: { 200: z.record(z.string(), z.unknown()) } } },

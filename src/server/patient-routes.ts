@@ -1,15 +1,8 @@
 import { z } from 'zod';
-import { IontoError, isIontoError } from '../errors/catalogue.js';
-import {
-  appendAudit,
-  createPatient,
-  findRow,
-  inTransaction,
-  listRows,
-  MAX_PAGE,
-  updatePatient,
-} from '../store/index.js';
-import type { Patient, Store, User } from '../store/index.js';
+import { IontoError } from '../errors/catalogue.js';
+import { audit, audited, etagOf, expectedVersion, updateOrStale, visiblePatient } from './patient-access.js';
+import { createPatient, findRow, inTransaction, listRows, MAX_PAGE, updatePatient } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import type { App, ServerContext } from './app-types.js';
 import { requireRole, requireUser, STAFF_ROLES } from './authentication.js';
 
@@ -36,54 +29,6 @@ const NewPatient = z.strictObject({
 const PatientPatch = NewPatient.partial().refine((p) => Object.keys(p).length > 0, 'change at least one field');
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
-
-/** A strong ETag of the row version: `"3"`. */
-export const etagOf = (version: number): string => `"${version}"`;
-
-/** The version an `If-Match` header names, or undefined when it names none we issued. */
-function versionFromIfMatch(header: string): number | undefined {
-  const m = /^"(\d{1,9})"$/.exec(header.trim());
-  return m === null ? undefined : Number(m[1]);
-}
-
-const audit = (store: Store, user: User, action: string, patientId: string) =>
-  appendAudit(store, { actor: user.id, action, entity: 'patients', entity_id: patientId });
-
-/** Staff see their own clinic's patients; a patient sees only the patient row linked to their user. */
-function canSee(user: User, p: Patient): boolean {
-  if (user.role === 'patient') return p.user_id === user.id;
-  return user.clinic_id !== null && p.clinic_id === user.clinic_id;
-}
-
-/**
- * A patient the user may not see answers 404, exactly like a patient that does not exist: a 403 would confirm to a
- * user of clinic A that an id belongs to some patient elsewhere. The refusal carries the id for `audited`.
- */
-async function visiblePatient(store: Store, user: User, id: string): Promise<Patient> {
-  const p = await findRow(store, 'patients', id);
-  if (p === undefined || !canSee(user, p)) {
-    throw new IontoError('ION_ERR_NOT_FOUND', `patient ${id} not found`, {
-      id,
-      ...(p === undefined ? {} : { denied: p.id }),
-    });
-  }
-  return p;
-}
-
-/**
- * Runs `fn` in one transaction, so the data and its audit entry are written together; a refused look at another
- * clinic's patient is audited after the rollback, so the refusal itself stays on record.
- */
-async function audited<R>(store: Store, user: User, fn: (tx: Store) => Promise<R>): Promise<R> {
-  try {
-    return await inTransaction(store, fn);
-  } catch (e) {
-    if (isIontoError(e) && e.code === 'ION_ERR_NOT_FOUND' && typeof e.details.denied === 'string') {
-      await audit(store, user, 'patient.read_denied', e.details.denied);
-    }
-    throw e;
-  }
-}
 
 /** A patient row may be linked only to an existing user with the patient role in the same clinic. */
 async function checkLinkedUser(store: Store, userId: string | null | undefined, clinicId: string): Promise<void> {
@@ -193,23 +138,12 @@ export function patientRoutes(app: App, ctx: ServerContext): void {
       const user = requireRole(request, STAFF_ROLES);
       const updated = await audited(store, user, async (tx) => {
         const p = await visiblePatient(tx, user, request.params.id);
-        const ifMatch = request.headers['if-match'];
-        if (ifMatch === undefined) {
-          throw new IontoError('ION_ERR_PRECONDITION_REQUIRED', 'send If-Match with the ETag of the version you read');
-        }
-        // The store refuses a stale version (its optimistic concurrency); that, or an ETag we never issued, is 412.
-        const stale = () =>
-          new IontoError('ION_ERR_PRECONDITION', `patient ${p.id} has changed since it was read: read it again`);
-        const expected = versionFromIfMatch(ifMatch);
-        if (expected === undefined) throw stale();
+        const what = `patient ${p.id}`;
+        const expected = expectedVersion(request.headers['if-match'], what);
         await checkLinkedUser(tx, request.body.user_id, p.clinic_id);
-        try {
-          const u = await updatePatient(tx, p.id, expected, request.body);
-          await audit(tx, user, 'patient.update', p.id);
-          return u;
-        } catch (e) {
-          throw isIontoError(e) && e.code === 'ION_ERR_CONFLICT' ? stale() : e;
-        }
+        const u = await updateOrStale(what, () => updatePatient(tx, p.id, expected, request.body));
+        await audit(tx, user, 'patient.update', p.id);
+        return u;
       });
       return reply.header('etag', etagOf(updated.version)).send(updated);
     },

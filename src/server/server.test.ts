@@ -46,7 +46,7 @@ describe.each(TEST_BACKENDS)('clinic API on $name', (backend) => {
       });
       expect(res.statusCode).toBe(200);
       const cookie = res.cookies.find((c) => c.name === 'ionto_session');
-      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api' });
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
       expect(cookie?.value.length).toBeGreaterThanOrEqual(40);
       const body = res.json();
       expect(body.user).toEqual({

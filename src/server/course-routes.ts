@@ -1,0 +1,7 @@
+import type { App, ServerContext } from './app-types.js';
+
+/** Placeholder until its routes land. */
+export function courseRoutes(app: App, ctx: ServerContext): void {
+  void app;
+  void ctx;
+}
