@@ -1,3 +1,4 @@
+import { CompiledQuery } from 'kysely';
 import type { Store } from './open-store.js';
 import { toUtcInstant } from './store-time.js';
 import { inTransaction } from './transaction.js';
@@ -14,10 +15,29 @@ export interface TelemetrySample {
   voltage: number | null;
 }
 
-/** Rows per INSERT statement: 7 parameters each stays far below SQLite's and PostgreSQL's parameter limits. */
+/** Rows per SQLite INSERT statement: 7 parameters each stays far below SQLite's parameter limit (32,766). */
 const ROWS_PER_STATEMENT = 500;
 
 const finiteOrNull = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : x);
+
+const COLUMNS = '(session_id, t_ms, phase, setpoint, current, voltage, created_at)';
+const sqliteInsertText = new Map<number, string>();
+
+/** The SQLite INSERT for `n` rows, built once per row count: building it through the query builder per batch cost more than the insert. */
+function sqliteInsert(n: number): string {
+  let text = sqliteInsertText.get(n);
+  if (text === undefined) {
+    text = `insert into telemetry ${COLUMNS} values ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')} on conflict (session_id, t_ms) do nothing`;
+    sqliteInsertText.set(n, text);
+  }
+  return text;
+}
+
+/** PostgreSQL takes the whole batch as five arrays: one statement and seven parameters, whatever the batch size. */
+const POSTGRES_INSERT =
+  `insert into telemetry ${COLUMNS} select $1, u.t, u.p, u.s, u.c, u.v, $2 ` +
+  'from unnest($3::integer[], $4::text[], $5::double precision[], $6::double precision[], $7::double precision[]) ' +
+  'as u(t, p, s, c, v) on conflict (session_id, t_ms) do nothing';
 
 /**
  * Appends one batch of samples in one transaction: either the whole batch is stored or none of it. A sample already
@@ -31,22 +51,37 @@ export async function appendTelemetry(
   if (rows.length === 0) return;
   const createdAt = toUtcInstant(store.now());
   await inTransaction(store, async (tx) => {
+    if (tx.dialect === 'postgres') {
+      const t: number[] = [];
+      const p: string[] = [];
+      const s: number[] = [];
+      const c: (number | null)[] = [];
+      const v: (number | null)[] = [];
+      for (const r of rows) {
+        t.push(Math.round(r.t_ms));
+        p.push(r.phase);
+        s.push(r.setpoint);
+        c.push(finiteOrNull(r.current));
+        v.push(finiteOrNull(r.voltage));
+      }
+      await tx.db.executeQuery(CompiledQuery.raw(POSTGRES_INSERT, [sessionId, createdAt, t, p, s, c, v]));
+      return;
+    }
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-      await tx.db
-        .insertInto('telemetry')
-        .values(
-          rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => ({
-            session_id: sessionId,
-            t_ms: Math.round(r.t_ms),
-            phase: r.phase,
-            setpoint: r.setpoint,
-            current: finiteOrNull(r.current),
-            voltage: finiteOrNull(r.voltage),
-            created_at: createdAt,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['session_id', 't_ms']).doNothing())
-        .execute();
+      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+      const params: unknown[] = [];
+      for (const r of chunk) {
+        params.push(
+          sessionId,
+          Math.round(r.t_ms),
+          r.phase,
+          r.setpoint,
+          finiteOrNull(r.current),
+          finiteOrNull(r.voltage),
+          createdAt,
+        );
+      }
+      await tx.db.executeQuery(CompiledQuery.raw(sqliteInsert(chunk.length), params));
     }
   });
 }
