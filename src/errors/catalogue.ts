@@ -47,9 +47,14 @@ export const catalogue = {
   ION_ERR_PROTOCOL_INVALID: { severity: 'error', title: 'Protocol document invalid' },
   ION_ERR_CONTRAINDICATED: { severity: 'error', title: 'Treatment refused by contraindication screening' },
   ION_ERR_ANSWERS_INVALID: { severity: 'error', title: 'Screening answers invalid' },
+  ION_ERR_SWEAT_TEST_STATE: { severity: 'error', title: "Step not possible in the sweat test's current state" },
+  ION_ERR_SWEAT_QNS: { severity: 'error', title: 'QNS sweat sample: not analysed and never pooled; repeat' },
+  ION_ERR_SWEAT_STIMULATION: { severity: 'error', title: 'Session cannot serve as this sweat-test stimulation' },
+  ION_ERR_FREQUENCY_CAP: { severity: 'error', title: 'Session refused: it would break the course frequency caps' },
   // Storage
   ION_ERR_NOT_FOUND: { severity: 'error', title: 'Record not found' },
   ION_ERR_CONFLICT: { severity: 'error', title: 'Record changed since it was read (stale version)' },
+  ION_ERR_DUPLICATE: { severity: 'error', title: 'A record with this unique value exists already' },
   ION_ERR_INVALID_TIME_ZONE: { severity: 'error', title: 'Not an IANA time zone' },
   ION_ERR_INVALID_INSTANT: { severity: 'error', title: 'Not a valid instant' },
   // Server (HTTP API)
@@ -61,6 +66,7 @@ export const catalogue = {
   ION_ERR_PRECONDITION_REQUIRED: { severity: 'error', title: 'If-Match header required' },
   ION_ERR_PRECONDITION: { severity: 'error', title: 'If-Match does not match the current version' },
   ION_ERR_UNAVAILABLE: { severity: 'error', title: 'Database unreachable' },
+  ION_ERR_PORT_IN_USE: { severity: 'error', title: 'Network port already in use or not allowed' },
   ION_ERR_INTERNAL: { severity: 'error', title: 'Internal server error' },
 } as const;
 

@@ -131,6 +131,24 @@ export interface DevicesTable extends VersionedColumns {
   token_hash: string;
 }
 
+/** A personal API token for scripts: only the SHA-256 of the token is stored; the token itself is shown once. */
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  /** UTC instant after which the token is refused; null for a token that does not expire. */
+  expires_at: string | null;
+}
+
+/** The planner options a course was planned with (JSON text), kept so a reschedule re-plans with the same ones. */
+export interface CourseOptionsTable {
+  course_id: string;
+  options: string;
+}
+
 /** Append-only: who did what to which entity, and when. Never patient data. */
 export interface AuditLogTable {
   /** Generated sequence number: the order of appending. */
@@ -155,4 +173,6 @@ export interface Database {
   sweat_tests: SweatTestsTable;
   devices: DevicesTable;
   audit_log: AuditLogTable;
+  course_options: CourseOptionsTable;
+  api_tokens: ApiTokensTable;
 }

@@ -1,7 +1,10 @@
 /** The storage layer: one schema on SQLite (embedded default) or PostgreSQL, behind one Kysely `Database`. */
+export * from './api-tokens.js';
 export * from './audit-log.js';
+export * from './audit-search.js';
 export * from './clinics.js';
 export * from './courses.js';
+export * from './course-follow-up.js';
 export * from './database.js';
 export * from './devices.js';
 export * from './json-column.js';

@@ -76,6 +76,17 @@ function postgresDialect(url: string, schema: string | undefined): PostgresDiale
   });
 }
 
+/** Drops a PostgreSQL schema and everything in it (test and benchmark schemas), on a connection of its own. */
+export async function dropPostgresSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${quoteIdent(schema)} cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * Opens the store: SQLite embedded by default, PostgreSQL for a `postgres://` URL. Both give the same
  * `Kysely<Database>`, migrated to the latest schema unless `migrate: false`.

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { openStore } from './open-store.js';
+import { dropPostgresSchema, openStore } from './open-store.js';
 import type { OpenStoreOptions, Store } from './open-store.js';
 
 /**
@@ -62,15 +61,7 @@ const postgres = (url: string): TestBackend => ({
     const schema = `ionto_test_${randomBytes(8).toString('hex')}`;
     return tracking(
       (o) => openStore({ ...o, url, schema }),
-      async () => {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        try {
-          await client.query(`drop schema if exists "${schema}" cascade`);
-        } finally {
-          await client.end();
-        }
-      },
+      () => dropPostgresSchema(url, schema),
     );
   },
 });
