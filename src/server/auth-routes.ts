@@ -3,8 +3,9 @@ import { IontoError } from '../errors/catalogue.js';
 import { findUserByEmail } from '../store/index.js';
 import type { User } from '../store/index.js';
 import type { App, ServerContext } from './app-types.js';
-import { requireUser, SESSION_COOKIE } from './authentication.js';
+import { requireSession, SESSION_COOKIE } from './authentication.js';
 import { decoyHash, verifyPassword } from './passwords.js';
+import { PlainText } from './request-schemas.js';
 import { DEFAULT_SESSION_TTL_MS } from './session-store.js';
 
 export const SIGN_IN_LIMIT = { max: 5, timeWindowMs: 60_000 } as const;
@@ -32,7 +33,7 @@ export function authRoutes(app: App, ctx: ServerContext): void {
     {
       schema: {
         summary: 'Sign in with email and password; sets the session cookie and returns the CSRF token',
-        body: z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
+        body: z.strictObject({ email: PlainText(320), password: z.string().min(1).max(1024) }),
         response: { 200: SignedIn },
       },
       config: {
@@ -72,7 +73,7 @@ export function authRoutes(app: App, ctx: ServerContext): void {
     '/api/auth/sign-out',
     { schema: { summary: 'End the session', response: { 204: z.null() } } },
     async (request, reply) => {
-      const { token } = requireUser(request);
+      const { token } = requireSession(request);
       ctx.sessions.delete(token);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);
@@ -83,7 +84,7 @@ export function authRoutes(app: App, ctx: ServerContext): void {
     '/api/auth/me',
     { schema: { summary: 'The signed-in user and the CSRF token of the session', response: { 200: SignedIn } } },
     async (request) => {
-      const { user, session } = requireUser(request);
+      const { user, session } = requireSession(request);
       return { user: view(user), csrfToken: session.csrfToken };
     },
   );

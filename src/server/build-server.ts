@@ -1,10 +1,13 @@
 import Fastify from 'fastify';
 import cookie from '@fastify/cookie';
+import websocket from '@fastify/websocket';
 import rateLimit from '@fastify/rate-limit';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { IontoError } from '../errors/catalogue.js';
+import type { AgentSpeed } from '../agent/session-agent.js';
+import { checkSpeed } from '../agent/session-agent.js';
 import type { Store } from '../store/index.js';
 import type { App, ServerContext } from './app-types.js';
 import { authRoutes } from './auth-routes.js';
@@ -22,6 +25,7 @@ import { fhirRoutes } from './fhir-routes.js';
 import { openApiCollector } from './openapi.js';
 import { patientRoutes } from './patient-routes.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
+import { LiveSessions } from './live-sessions.js';
 import { SessionStore } from './session-store.js';
 
 export interface BuildServerOptions {
@@ -32,6 +36,11 @@ export interface BuildServerOptions {
   secureCookies?: boolean;
   /** Fastify's logger (default off). */
   logger?: boolean;
+  /**
+   * Session time per wall time for the sessions the server hosts (default 1, real time). Tests and demos run faster;
+   * the control loop, recording and live stream are the same at any speed.
+   */
+  sessionSpeed?: AgentSpeed;
 }
 
 /** The clinic API, ready for `inject()` or `listen()`; it does not listen by itself. */
@@ -42,14 +51,27 @@ export async function buildServer(options: BuildServerOptions): Promise<App> {
     now,
     sessions: new SessionStore(now),
     secureCookies: options.secureCookies ?? true,
+    live: new LiveSessions({
+      store: options.store,
+      speed: checkSpeed(options.sessionSpeed ?? 1),
+      onError: (e) => app.log.error({ err: e }, 'live session failed'),
+    }),
   };
-  const app: App = Fastify({ logger: options.logger ?? false }).withTypeProvider<ZodTypeProvider>();
+  const app: App = Fastify({
+    logger: options.logger ?? false,
+    // Errors the router raises before any route runs (a malformed URL, an over-long path parameter) are problem+json
+    // too, and never echo the URL.
+    frameworkErrors: errorHandler,
+  }).withTypeProvider<ZodTypeProvider>();
+  // Hosted sessions ramp down and store their end before the server (and then the store) closes.
+  app.addHook('onClose', () => ctx.live.closeAll());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => sendProblem(reply, problem('ION_ERR_NOT_FOUND', 'no such route')));
 
   await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(rateLimit, {
     global: false,
     // After validation, so the key can use the parsed body.

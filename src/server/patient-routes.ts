@@ -1,10 +1,19 @@
 import { z } from 'zod';
 import { IontoError } from '../errors/catalogue.js';
 import { audit, audited, etagOf, expectedVersion, updateOrStale, visiblePatient } from './patient-access.js';
-import { createPatient, findRow, inTransaction, listRows, MAX_PAGE, updatePatient } from '../store/index.js';
+import {
+  appendAuditMany,
+  createPatient,
+  findRow,
+  inTransaction,
+  listRows,
+  MAX_PAGE,
+  updatePatient,
+} from '../store/index.js';
 import type { Store } from '../store/index.js';
 import type { App, ServerContext } from './app-types.js';
 import { requireRole, requireUser, STAFF_ROLES } from './authentication.js';
+import { Id, IdParams, PlainText, TimeZone } from './request-schemas.js';
 
 const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
@@ -21,14 +30,12 @@ export const PatientSchema = z.object({
 });
 
 const NewPatient = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: PlainText(),
   birth_date: LocalDate,
-  time_zone: z.string().min(1).max(64),
-  user_id: z.string().min(1).max(100).nullable().optional(),
+  time_zone: TimeZone,
+  user_id: Id.nullable().optional(),
 });
 const PatientPatch = NewPatient.partial().refine((p) => Object.keys(p).length > 0, 'change at least one field');
-
-const IdParams = z.object({ id: z.string().min(1).max(100) });
 
 /** A patient row may be linked only to an existing user with the patient role in the same clinic. */
 async function checkLinkedUser(store: Store, userId: string | null | undefined, clinicId: string): Promise<void> {
@@ -66,7 +73,11 @@ export function patientRoutes(app: App, ctx: ServerContext): void {
       if (filter === undefined) return { items: [] };
       return inTransaction(store, async (tx) => {
         const result = await listRows(tx, 'patients', page, filter);
-        for (const p of result.items) await audit(tx, user, 'patient.list', p.id);
+        // One audit row per listed patient, written by one multi-row INSERT rather than one statement each.
+        await appendAuditMany(
+          tx,
+          result.items.map((p) => ({ actor: user.id, action: 'patient.list', entity: 'patients', entity_id: p.id })),
+        );
         return result.next === undefined ? { items: result.items } : result;
       });
     },

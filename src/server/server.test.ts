@@ -3,6 +3,7 @@ import { listAudit } from '../store/index.js';
 import type { TestDatabase } from '../store/test-backends.js';
 import { TEST_BACKENDS } from '../store/test-backends.js';
 import { buildServer } from './build-server.js';
+import { registeredRoutes } from './route-table.js';
 import { isProblem, PASSWORD, signIn, world } from './test-fixtures.js';
 import type { World } from './test-fixtures.js';
 
@@ -370,7 +371,7 @@ describe.each(TEST_BACKENDS)('clinic API on $name', (backend) => {
       expect(res.body).not.toContain('Secret');
     });
 
-    it('answers an unknown time zone with a coded 400', async () => {
+    it('answers an unknown time zone with a coded 400 naming the field', async () => {
       const s = await signIn(w.app, 'nurse@a.test');
       const res = await w.app.inject({
         method: 'POST',
@@ -379,7 +380,7 @@ describe.each(TEST_BACKENDS)('clinic API on $name', (backend) => {
         payload: { name: 'Zed', birth_date: '2000-01-01', time_zone: 'Mars/Olympus' },
       });
       expect(res.statusCode).toBe(400);
-      expect(res.json().code).toBe('ION_ERR_INVALID_TIME_ZONE');
+      expect(res.json()).toMatchObject({ code: 'ION_ERR_VALIDATION', errors: [{ path: '/body/time_zone' }] });
     });
 
     it('appends to the audit log on every read and write of patient data, with no patient data in it', async () => {
@@ -430,15 +431,11 @@ describe.each(TEST_BACKENDS)('clinic API on $name', (backend) => {
       expect(res.statusCode).toBe(200);
       const doc = JSON.parse(res.body);
       expect(doc.openapi).toBe('3.1.0');
-      expect(Object.keys(doc.paths).sort()).toEqual([
-        '/api/auth/me',
-        '/api/auth/sign-in',
-        '/api/auth/sign-out',
-        '/api/health',
-        '/api/openapi.json',
-        '/api/patients',
-        '/api/patients/{id}',
-      ]);
+      // Every route the router has, found by the router itself, is in the document with its method.
+      const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1')}`),
+      );
+      expect(documented.sort()).toEqual(registeredRoutes(w.app));
       expect(Object.keys(doc.paths['/api/patients/{id}']).sort()).toEqual(['get', 'patch']);
       expect(Object.keys(doc.paths['/api/patients']).sort()).toEqual(['get', 'post']);
       const patch = doc.paths['/api/patients/{id}'].patch;

@@ -51,6 +51,11 @@ export class SessionStore {
   delete(t: string | undefined): void {
     if (t !== undefined) this.#sessions.delete(t);
   }
+
+  /** Ends every session of a user (disabled, or a new password), except the one `keep` names. */
+  deleteForUser(userId: string, keep?: string): void {
+    for (const [k, v] of this.#sessions) if (v.userId === userId && k !== keep) this.#sessions.delete(k);
+  }
 }
 
 /** Constant-time string comparison for tokens. */
