@@ -163,7 +163,11 @@ export async function startClinicServer(options: ServeOptions = {}): Promise<Run
 
 /** What a start prints: where it listens and its data lives, and on a first start the demo sign-in. */
 export function startBanner(server: RunningClinic): string {
-  const lines = [`OpenIonto clinic server listening on ${server.url}`, `Database: ${server.database}`];
+  const lines = [
+    `OpenIonto clinic server listening on ${server.url}`,
+    `API: ${server.url}/api (described at ${server.url}/api/openapi.json; guide in docs/server.md)`,
+    `Database: ${server.database}`,
+  ];
   if (server.interrupted > 0) {
     lines.push(
       `Marked ${server.interrupted} session(s) left running by a previous process as interrupted, with the dose their telemetry shows.`,
@@ -176,7 +180,7 @@ export function startBanner(server: RunningClinic): string {
       '',
       `First start: created the demo clinic "${demo.clinic.name}" with ${demo.patients.length} invented patients and a simulated device.`,
       'It is demo data for trying the software, not for real patients.',
-      `Sign in at ${server.url} with the password ${demo.password} as any of:`,
+      `Sign in (POST ${server.url}/api/auth/sign-in) with the password ${demo.password} as any of:`,
       ...Object.entries(demo.users).map(([role, u]) => `  ${role.padEnd(pad)}  ${u.email}`),
       'This password is shown only now, on the first start; only its hash is stored.',
     );
