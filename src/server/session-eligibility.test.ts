@@ -55,3 +55,28 @@ describe('session frequency on the local calendar', () => {
     expect(check([hands], '2026-05-05T08:00:00Z', AXILLAE, 'axillae')).not.toThrow();
   });
 });
+
+describe('caps of a diagnostic test', () => {
+  const SWEAT = findProtocol('pilocarpine-sweat-test');
+  const arm = (started_at: string): HeldSession => ({
+    protocol: 'pilocarpine-sweat-test',
+    zone: 'forearm',
+    status: 'completed',
+    started_at,
+    delivered_mamin: 7.5,
+  });
+
+  it('lets both arms of a CF sweat test be stimulated on one day, and refuses a third stimulation', () => {
+    const left = arm('2026-03-02T09:00:00Z');
+    expect(check([left], '2026-03-02T09:10:00Z', SWEAT, 'forearm')).not.toThrow();
+    expect(check([left, arm('2026-03-02T09:10:00Z')], '2026-03-02T09:30:00Z', SWEAT, 'forearm')).toThrow(
+      /at most 2 session\(s\) a day in zone forearm \(\[47\]/,
+    );
+  });
+
+  it('keeps a treatment under the hard caps whatever its protocol says', () => {
+    expect(check([held('2026-03-02T09:00:00Z')], '2026-03-02T15:00:00Z')).toThrow(
+      /at most 1 session\(s\) a day.*\[74\]\[D2\]/,
+    );
+  });
+});

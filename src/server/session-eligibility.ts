@@ -1,10 +1,11 @@
 /**
  * Whether a patient may have a session of a protocol now: the latest screening must let it through, and the session
  * must keep to the course's frequency caps and exclusions, counted on the patient's local calendar from the sessions
- * actually held. The rules are the clinic layer's (screening, HARD_CAPS, `excludes`); this file only gathers the
+ * actually held. The rules are the clinic layer's (screening, `sessionCaps`, `excludes`); this file only gathers the
  * stored facts they apply to.
  */
-import { HARD_CAPS, excludes } from '../clinic/course-plan.js';
+import { excludes } from '../clinic/course-plan.js';
+import { sessionCaps } from '../clinic/session-caps.js';
 import { dateOf, localDayOf } from '../clinic/local-calendar.js';
 import { ageInYears, validateScreeningAnswers } from '../clinic/screening-answers.js';
 import { reasonSummary, screen, SCREENING_REFUSED_CODE } from '../clinic/screening.js';
@@ -127,7 +128,7 @@ function storedRefusals(text: string): string[] {
 
 /**
  * Refuses (ION_ERR_FREQUENCY_CAP) a session that would break a frequency cap or an exclusion on the patient's local
- * calendar: at most the protocol's caps, never above HARD_CAPS, of sessions in the same zone on one day and in any
+ * calendar: at most the caps of `sessionCaps` (a treatment never above the hard caps) of sessions in the same zone on one day and in any
  * seven consecutive days; never on the same day as a held session of a protocol it excludes (course.not_with).
  */
 export function checkFrequency(
@@ -136,8 +137,7 @@ export function checkFrequency(
 ): void {
   const { protocol, zone, at, tz } = input;
   const today = localDayOf(at.getTime(), tz);
-  const perDay = Math.min(HARD_CAPS.perDay, protocol.course.caps.per_day.value);
-  const perWeek = Math.min(HARD_CAPS.perWeek, protocol.course.caps.per_week.value);
+  const { perDay, perWeek, source } = sessionCaps(protocol);
   const library = protocolLibrary();
   let sameDay = 0;
   let week = 0;
@@ -162,14 +162,14 @@ export function checkFrequency(
   if (sameDay + 1 > perDay) {
     throw new IontoError(
       'ION_ERR_FREQUENCY_CAP',
-      `at most ${perDay} session(s) a day in zone ${zone} ${HARD_CAPS.source}: ${sameDay} already held on ${dateOf(today)}`,
+      `at most ${perDay} session(s) a day in zone ${zone} (${source}): ${sameDay} already held on ${dateOf(today)}`,
       { rule: 'per-day' },
     );
   }
   if (week + 1 > perWeek) {
     throw new IontoError(
       'ION_ERR_FREQUENCY_CAP',
-      `at most ${perWeek} sessions in any 7 days in zone ${zone} ${HARD_CAPS.source}: ${week} held in the 7 days to ${dateOf(today)}`,
+      `at most ${perWeek} sessions in any 7 days in zone ${zone} (${source}): ${week} held in the 7 days to ${dateOf(today)}`,
       { rule: 'per-week' },
     );
   }
