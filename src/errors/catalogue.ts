@@ -22,6 +22,9 @@ export const catalogue = {
   ION_ERR_LEASE_EXPIRED: { severity: 'fault', title: 'Device lease expired without renewal' },
   ION_ERR_SENSOR_IMPLAUSIBLE: { severity: 'fault', title: 'Current or voltage reading implausible' },
   ION_ERR_VOLTAGE_LIMIT: { severity: 'fault', title: 'Measured voltage above the compliance limit' },
+  ION_ERR_DEVICE_VERSION: { severity: 'error', title: 'Device speaks an unsupported line-protocol version' },
+  ION_ERR_DEVICE_TIMEOUT: { severity: 'fault', title: 'Device did not answer within its timeout' },
+  ION_ERR_DEVICE_LINK: { severity: 'fault', title: 'Serial link to the device lost; output off until re-armed' },
   ION_ERR_POLARITY_UNDER_CURRENT: { severity: 'limit', title: 'Polarity change refused while current flows' },
   // Engine events
   ION_EVT_PRECHECK_OK: { severity: 'info', title: 'Load measured with the probe current' },
