@@ -9,6 +9,7 @@ import { registerScreenCommand } from './screen-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerExportCommand } from './export-command.js';
+import { registerDeviceEmulatorCommand } from './device-emulator-command.js';
 
 export interface CliIo {
   readonly stdout: NodeJS.WriteStream;
@@ -78,6 +79,7 @@ function program(io: CliIo, done: (code: number) => void): Command {
   registerProtocolsCommand(cmd, io, done);
   registerServeCommand(cmd, io, done);
   registerExportCommand(cmd, io, done);
+  registerDeviceEmulatorCommand(cmd, io, done);
   return cmd;
 }
 
