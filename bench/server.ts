@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
+import { percentile } from '../src/simulation/regulation-trial.js';
 import { createUserWithPassword } from '../src/server/passwords.js';
 import { hashSecretToken, newSecretToken } from '../src/server/secret-tokens.js';
 import {
@@ -305,9 +306,17 @@ interface LoadResult {
 
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+/** Count, rate and latency percentiles (nearest rank) of the answered requests' times over `elapsed` seconds. */
+function latencies(times: readonly number[], elapsed: number) {
+  return {
+    duration_s: round(elapsed, 1),
+    requests: times.length,
+    requests_per_s: Math.round(times.length / elapsed),
+    p50_ms: round(percentile(times, 50)),
+    p90_ms: round(percentile(times, 90)),
+    p99_ms: round(percentile(times, 99)),
+    max_ms: round(times.reduce((m, t) => Math.max(m, t), times.length === 0 ? NaN : 0)),
+  };
 }
 
 interface LoadSpec {
@@ -352,19 +361,12 @@ async function runLoad(base: string, spec: LoadSpec, seconds: number): Promise<L
     else non2xx++;
   });
   const result = await finished;
-  times.sort((a, b) => a - b);
   const elapsed = result.duration;
   return {
     endpoint: spec.endpoint,
     mode: 'saturation',
     connections: CONNECTIONS,
-    duration_s: round(elapsed, 1),
-    requests: times.length,
-    requests_per_s: Math.round(times.length / elapsed),
-    p50_ms: round(percentile(times, 0.5)),
-    p90_ms: round(percentile(times, 0.9)),
-    p99_ms: round(percentile(times, 0.99)),
-    max_ms: round(times.at(-1) ?? NaN),
+    ...latencies(times, elapsed),
     non_2xx: non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
@@ -433,19 +435,12 @@ async function runPaced(base: string, spec: LoadSpec, seconds: number, rate: num
   await Promise.all(pending);
   agent.destroy();
   const elapsed = (performance.now() - t0) / 1000;
-  times.sort((a, b) => a - b);
   return {
     endpoint: spec.endpoint,
     mode: 'paced',
     offered_per_s: rate,
     connections: CONNECTIONS,
-    duration_s: round(elapsed, 1),
-    requests: times.length,
-    requests_per_s: Math.round(times.length / elapsed),
-    p50_ms: round(percentile(times, 0.5)),
-    p90_ms: round(percentile(times, 0.9)),
-    p99_ms: round(percentile(times, 0.99)),
-    max_ms: round(times.at(-1) ?? NaN),
+    ...latencies(times, elapsed),
     non_2xx: non2xx,
     errors,
     timeouts: 0,
@@ -634,19 +629,12 @@ async function storeLevelIngestion(
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
-  times.sort((a, b) => a - b);
   return {
     endpoint: `store appendTelemetry (${batch} samples per call)`,
     mode: 'saturation',
     fallback: `POST /api/agent/sessions/:id/telemetry answered ${status}; measured the store's appendTelemetry instead (store-level, no HTTP)`,
     connections: sessions.length,
-    duration_s: round(elapsed, 1),
-    requests: times.length,
-    requests_per_s: Math.round(times.length / elapsed),
-    p50_ms: round(percentile(times, 0.5)),
-    p90_ms: round(percentile(times, 0.9)),
-    p99_ms: round(percentile(times, 0.99)),
-    max_ms: round(times.at(-1) ?? NaN),
+    ...latencies(times, elapsed),
     non_2xx: 0,
     errors: 0,
     timeouts: 0,
