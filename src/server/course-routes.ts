@@ -46,7 +46,8 @@ import {
   updateOrStale,
   visiblePatient,
 } from './patient-access.js';
-import { IdParams, PageQuery } from './screening-routes.js';
+import { PageQuery } from './screening-routes.js';
+import { IdParams } from './request-schemas.js';
 
 /** The statuses of a planned session (above), as the clinic layer names them. */
 const PLANNED_STATUSES = PLANNED_SESSION_STATUSES as readonly [PlannedSessionStatus, ...PlannedSessionStatus[]];

@@ -31,8 +31,17 @@ import type { OutcomeKind, OutcomeRecord, Patient, User } from '../store/index.j
 import type { App, ServerContext } from './app-types.js';
 import { requireRole, requireUser, STAFF_ROLES } from './authentication.js';
 import { followUpOf, overdueOf } from './follow-up.js';
-import { audit, audited, etagOf, expectedVersion, updateOrStale, visiblePatient } from './patient-access.js';
-import { IdParams, notFoundAs, PageQuery } from './screening-routes.js';
+import {
+  audit,
+  audited,
+  etagOf,
+  expectedVersion,
+  notFoundAs,
+  updateOrStale,
+  visiblePatient,
+} from './patient-access.js';
+import { PageQuery } from './screening-routes.js';
+import { IdParams } from './request-schemas.js';
 
 export const OutcomeSchema = z.object({
   id: z.string(),

@@ -37,6 +37,23 @@ export async function updateOrStale<R>(what: string, update: () => Promise<R>): 
   }
 }
 
+/**
+ * For a record of a patient (screening, outcome, session, sweat test): the patient's 404 becomes the record's own, so a
+ * record of a patient the user may not see answers exactly like a missing one, never naming the patient; the refused
+ * patient id stays in `denied` for the audit of `audited`.
+ */
+export function notFoundAs(what: string, id: string) {
+  return (e: unknown): never => {
+    if (isIontoError(e) && e.code === 'ION_ERR_NOT_FOUND') {
+      throw new IontoError('ION_ERR_NOT_FOUND', `${what} ${id} not found`, {
+        id,
+        ...(typeof e.details.denied === 'string' ? { denied: e.details.denied } : {}),
+      });
+    }
+    throw e;
+  };
+}
+
 export const audit = (store: Store, user: User, action: string, patientId: string) =>
   appendAudit(store, { actor: user.id, action, entity: 'patients', entity_id: patientId });
 

@@ -11,8 +11,8 @@ import { createScreening, getScreening, listScreenings, MAX_PAGE } from '../stor
 import type { ScreeningRecord } from '../store/index.js';
 import type { App, ServerContext } from './app-types.js';
 import { requireRole, requireUser, STAFF_ROLES } from './authentication.js';
-import { audit, audited, etagOf, visiblePatient } from './patient-access.js';
-import { IontoError, isIontoError } from '../errors/catalogue.js';
+import { audit, audited, etagOf, notFoundAs, visiblePatient } from './patient-access.js';
+import { IdParams } from './request-schemas.js';
 
 export const ScreeningReasonSchema = z.object({
   item: z.string(),
@@ -50,22 +50,8 @@ export const PageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
   cursor: z.string().max(400).optional(),
 });
-export const IdParams = z.object({ id: z.string().min(1).max(100) });
 
 const view = (s: ScreeningRecord) => s as z.infer<typeof ScreeningSchema>;
-
-/** A record of another clinic's patient answers 404 as the record itself, never naming the patient. */
-export function notFoundAs(what: string, id: string) {
-  return (e: unknown): never => {
-    if (isIontoError(e) && e.code === 'ION_ERR_NOT_FOUND') {
-      throw new IontoError('ION_ERR_NOT_FOUND', `${what} ${id} not found`, {
-        id,
-        ...(typeof e.details.denied === 'string' ? { denied: e.details.denied } : {}),
-      });
-    }
-    throw e;
-  };
-}
 
 export function screeningRoutes(app: App, ctx: ServerContext): void {
   const { store } = ctx;

@@ -21,10 +21,10 @@ import {
 } from '../store/index.js';
 import type { SessionRecord, Store, User } from '../store/index.js';
 import type { App, ServerContext } from './app-types.js';
-import { Id } from './request-schemas.js';
+import { Id, IdParams } from './request-schemas.js';
 import { requireDevice, requireRole, requireUser, STAFF_ROLES } from './authentication.js';
 import type { LiveMessage, LiveSession } from './live-sessions.js';
-import { audit, audited, visiblePatient } from './patient-access.js';
+import { audit, audited, notFoundAs, visiblePatient } from './patient-access.js';
 import { checkEligibility } from './session-eligibility.js';
 import { sameToken } from './session-store.js';
 
@@ -33,8 +33,6 @@ export const MAX_TELEMETRY_PAGE = 5000;
 export const MAX_INGEST_BATCH = 10_000;
 /** A live subscriber that falls this far behind (bytes queued) is dropped rather than slowing the server. */
 const MAX_SOCKET_BACKLOG = 16 * 1024 * 1024;
-
-const IdParams = z.object({ id: Id });
 
 export const SessionSchema = z.object({
   id: z.string(),
@@ -126,14 +124,7 @@ function checkPreSteps(protocol: Protocol, confirmed: readonly string[]): void {
 async function visibleSession(store: Store, user: User, id: string): Promise<SessionRecord> {
   const row = await findRow(store, 'sessions', id);
   if (row === undefined) throw new IontoError('ION_ERR_NOT_FOUND', `session ${id} not found`, { id });
-  try {
-    await visiblePatient(store, user, row.patient_id);
-  } catch (e) {
-    if (isIontoError(e) && e.code === 'ION_ERR_NOT_FOUND') {
-      throw new IontoError('ION_ERR_NOT_FOUND', `session ${id} not found`, e.details);
-    }
-    throw e;
-  }
+  await visiblePatient(store, user, row.patient_id).catch(notFoundAs('session', id));
   return getSession(store, id);
 }
 

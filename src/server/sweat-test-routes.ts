@@ -5,7 +5,7 @@
  * is audited against its patient, and a test of a patient the user may not see answers 404.
  */
 import { z } from 'zod';
-import { IontoError, isIontoError } from '../errors/catalogue.js';
+import { IontoError } from '../errors/catalogue.js';
 import type { SweatTestState } from '../clinic/sweat-test.js';
 import {
   assessEligibility,
@@ -35,7 +35,15 @@ import {
 } from '../store/index.js';
 import type { App, ServerContext } from './app-types.js';
 import { requireRole } from './authentication.js';
-import { audit, audited, etagOf, expectedVersion, updateOrStale, visiblePatient } from './patient-access.js';
+import {
+  audit,
+  audited,
+  etagOf,
+  expectedVersion,
+  notFoundAs,
+  updateOrStale,
+  visiblePatient,
+} from './patient-access.js';
 import { Id, IdParams, PlainText } from './request-schemas.js';
 import { renderSweatTestReport } from './sweat-test-report.js';
 
@@ -118,16 +126,8 @@ function out(t: SweatTestRecord, now: Date): SweatTestOut {
  */
 async function visibleTest(tx: Store, user: User, id: string): Promise<{ test: SweatTestRecord; patient: Patient }> {
   const row = await findRow(tx, 'sweat_tests', id);
-  const missing = (details: Record<string, unknown> = {}) =>
-    new IontoError('ION_ERR_NOT_FOUND', `sweat test ${id} not found`, { id, ...details });
-  if (row === undefined) throw missing();
-  let patient: Patient;
-  try {
-    patient = await visiblePatient(tx, user, row.patient_id);
-  } catch (e) {
-    if (isIontoError(e) && e.code === 'ION_ERR_NOT_FOUND') throw missing({ denied: e.details.denied });
-    throw e;
-  }
+  if (row === undefined) throw new IontoError('ION_ERR_NOT_FOUND', `sweat test ${id} not found`, { id });
+  const patient = await visiblePatient(tx, user, row.patient_id).catch(notFoundAs('sweat test', id));
   const test = { ...row, data: fromJsonText(row.data) };
   return { test, patient };
 }
