@@ -3,6 +3,8 @@ import { INDUCTION_TEMPLATES, inductionDays, isInductionTemplate } from '../prot
 import type { InductionTemplate } from '../protocols/course-template.js';
 import type { Protocol } from '../protocols/protocol-schema.js';
 import { placeHistory } from './course-history.js';
+import { HARD_CAPS, sessionCaps } from './session-caps.js';
+import type { SessionCaps } from './session-caps.js';
 import type { CourseHistory, DatedFact, SessionRecord } from './course-history.js';
 import {
   WEEKDAYS,
@@ -38,8 +40,8 @@ export type SessionStatus = 'planned' | 'done' | 'missed' | 'rescheduled';
 export { INDUCTION_TEMPLATES };
 const isTemplate = isInductionTemplate;
 
-/** Never more than one session a day or five in any seven days, whatever a protocol or a user asks [74][D2]. */
-export const HARD_CAPS = Object.freeze({ perDay: 1, perWeek: 5, source: '[74][D2]' });
+/** The hard caps of a treatment course, and the caps a protocol keeps to (`session-caps.ts`). */
+export { HARD_CAPS };
 export const DEFAULT_TIME = '09:00';
 /** How many maintenance sessions a plan shows ahead (a horizon, not a prescription). */
 export const DEFAULT_MAINTENANCE_SESSIONS = 3;
@@ -202,6 +204,8 @@ interface Settings {
   readonly startWeekday?: Weekday;
   readonly perDay: number;
   readonly perWeek: number;
+  /** The caps and their sources: the hard caps of a treatment, or a diagnostic protocol's own (`sessionCaps`). */
+  readonly caps: SessionCaps;
   readonly allowed: readonly Weekday[];
   readonly closed: ReadonlySet<number>;
   readonly bounds?: IntervalBounds;
@@ -253,8 +257,7 @@ function resolveSettings(input: CoursePlanInput): Settings {
   }
   const closed = new Set((input.closed ?? []).map((d, i) => parseDate(d, `closed[${i}]`)));
 
-  const capDay = Math.min(HARD_CAPS.perDay, course.caps.per_day.value);
-  const capWeek = Math.min(HARD_CAPS.perWeek, course.caps.per_week.value);
+  const caps = sessionCaps(protocol);
   const cap = (field: string, x: number | undefined, limit: number, what: string): number => {
     if (x === undefined) return limit;
     if (typeof x !== 'number' || !Number.isInteger(x) || x < 1)
@@ -262,14 +265,13 @@ function resolveSettings(input: CoursePlanInput): Settings {
     if (x > limit) {
       throw range(
         field,
-        `${x} is above the limit of ${limit} ${what} (${protocol.id}; never more than ${HARD_CAPS.perDay} a day or ` +
-          `${HARD_CAPS.perWeek} in any 7 days ${HARD_CAPS.source}): caps may only be tightened`,
+        `${x} is above the limit of ${limit} ${what} (${protocol.id}; ${caps.source}): caps may only be tightened`,
       );
     }
     return x;
   };
-  const perDay = cap('caps.perDay', input.caps?.perDay, capDay, 'session(s) a day');
-  const perWeek = cap('caps.perWeek', input.caps?.perWeek, capWeek, 'sessions in any 7 days');
+  const perDay = cap('caps.perDay', input.caps?.perDay, caps.perDay, 'session(s) a day');
+  const perWeek = cap('caps.perWeek', input.caps?.perWeek, caps.perWeek, 'sessions in any 7 days');
 
   let bounds: IntervalBounds | undefined;
   const m = course.maintenance;
@@ -311,6 +313,7 @@ function resolveSettings(input: CoursePlanInput): Settings {
     ...(startWeekday === undefined ? {} : { startWeekday }),
     perDay,
     perWeek,
+    caps,
     allowed,
     closed,
     ...(bounds === undefined ? {} : { bounds }),
@@ -366,9 +369,9 @@ class CourseCalendar {
       case 'nonexistent-date':
         return `${dateOf(day)} does not exist in ${this.s.tz}`;
       case 'per-day':
-        return `at most ${this.s.perDay} session a day ${HARD_CAPS.source}`;
+        return `at most ${this.s.perDay} session a day (${this.s.caps.source})`;
       case 'per-week':
-        return `at most ${this.s.perWeek} sessions in any 7 days ${HARD_CAPS.source}`;
+        return `at most ${this.s.perWeek} sessions in any 7 days (${this.s.caps.source})`;
       default:
         return rule;
     }
@@ -604,7 +607,7 @@ function planOne(s: Settings, history: CourseHistory | undefined, blocked: Reado
     if (sameDay > s.perDay || week > s.perWeek) {
       warnings.push(
         `recorded sessions break the caps around ${dateOf(d)} (${sameDay} that day, ${week} in 7 days; ` +
-          `at most ${s.perDay} and ${s.perWeek} ${HARD_CAPS.source})`,
+          `at most ${s.perDay} and ${s.perWeek}; ${s.caps.source})`,
       );
       break;
     }
@@ -779,12 +782,12 @@ function rulesFor(s: Settings, used: ReadonlySet<RuleId>): AppliedRule[] {
     {
       id: 'per-day',
       text: `at most ${s.perDay} session a day`,
-      source: `${HARD_CAPS.source}; protocol: ${c.caps.per_day.source}`,
+      source: s.caps.perDaySource,
     },
     {
       id: 'per-week',
       text: `at most ${s.perWeek} sessions in any 7 consecutive days; a session that would break a cap moves forward`,
-      source: `${HARD_CAPS.source}; protocol: ${c.caps.per_week.source}`,
+      source: s.caps.perWeekSource,
     },
     {
       id: 'template',

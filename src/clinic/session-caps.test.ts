@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { protocolLibrary } from '../protocols/protocol-library.js';
-import { HARD_CAPS } from './course-plan.js';
+import { planCourse } from './course-plan.js';
+import { HARD_CAPS } from './session-caps.js';
 import { sessionCaps } from './session-caps.js';
 
 describe('session caps', () => {
@@ -17,5 +18,21 @@ describe('session caps', () => {
     const caps = sessionCaps(protocolLibrary().get('pilocarpine-sweat-test')!);
     expect(caps).toMatchObject({ perDay: 2, perWeek: 4 });
     expect(caps.source).toContain('[47]');
+  });
+});
+
+describe('caps in the course planner', () => {
+  const rulesOf = (id: string) =>
+    planCourse({ protocol: protocolLibrary().get(id)!, start: '2026-03-02', tz: 'Europe/Berlin' }).rules;
+
+  it("cites a diagnostic test's own caps and the hard caps for a treatment", () => {
+    expect(rulesOf('pilocarpine-sweat-test').find((r) => r.id === 'per-day')).toMatchObject({
+      text: 'at most 2 session a day',
+      source: expect.stringContaining('[47]'),
+    });
+    expect(rulesOf('tapwater-palms').find((r) => r.id === 'per-day')).toMatchObject({
+      text: 'at most 1 session a day',
+      source: expect.stringMatching(/^\[74\]\[D2\]; protocol: /),
+    });
   });
 });

@@ -1,11 +1,16 @@
 import type { Protocol } from '../protocols/protocol-schema.js';
-import { HARD_CAPS } from './course-plan.js';
+
+/** Never more than one session a day or five in any seven days in a treatment course, whatever a protocol or a user asks [74][D2]. */
+export const HARD_CAPS = Object.freeze({ perDay: 1, perWeek: 5, source: '[74][D2]' });
 
 /** How many sessions of a protocol one zone may have on one local day and in any seven local days, and why. */
 export interface SessionCaps {
   readonly perDay: number;
   readonly perWeek: number;
+  /** The sources of both caps together, for messages. */
   readonly source: string;
+  readonly perDaySource: string;
+  readonly perWeekSource: string;
 }
 
 /**
@@ -17,11 +22,19 @@ export interface SessionCaps {
 export function sessionCaps(protocol: Protocol): SessionCaps {
   const { per_day, per_week } = protocol.course.caps;
   if (protocol.use === 'diagnostic') {
-    return { perDay: per_day.value, perWeek: per_week.value, source: `${per_day.source}; ${per_week.source}` };
+    return {
+      perDay: per_day.value,
+      perWeek: per_week.value,
+      source: `${per_day.source}; ${per_week.source}`,
+      perDaySource: per_day.source,
+      perWeekSource: per_week.source,
+    };
   }
   return {
     perDay: Math.min(HARD_CAPS.perDay, per_day.value),
     perWeek: Math.min(HARD_CAPS.perWeek, per_week.value),
     source: HARD_CAPS.source,
+    perDaySource: `${HARD_CAPS.source}; protocol: ${per_day.source}`,
+    perWeekSource: `${HARD_CAPS.source}; protocol: ${per_week.source}`,
   };
 }
