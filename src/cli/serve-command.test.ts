@@ -136,6 +136,16 @@ describe('ionto serve', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it.each(['fast', '0', '20000', 'NaN', ''])(
+    'refuses --session-speed %j with exit 2 and starts nothing',
+    async (speed) => {
+      const r = await runInProcess(['serve', '--session-speed', speed, '--db', file]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('--session-speed must be a factor from 0.01 to 10000');
+      expect(existsSync(file)).toBe(false);
+    },
+  );
+
   it('names the busy port, exits 1, and seeds nothing whose password nobody saw', async () => {
     const busy = await occupiedPort();
     try {

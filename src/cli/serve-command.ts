@@ -7,6 +7,7 @@ import type { App } from '../server/app-types.js';
 import { seedDemoClinic } from '../server/demo-clinic.js';
 import type { DemoClinic } from '../server/demo-clinic.js';
 import { recoverInterruptedSessions } from '../server/live-sessions.js';
+import { defaultWebRoot, webAppBuilt } from '../server/web-app.js';
 import { databaseUrlFromEnv, DEFAULT_SQLITE_FILE, openStore } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { EXIT, integerOption } from './cli-errors.js';
@@ -27,6 +28,10 @@ export interface ServeOptions {
   /** Seed the demo clinic into an empty database (default true). */
   readonly demo?: boolean;
   readonly env?: NodeJS.ProcessEnv;
+  /** Session time per wall time for the simulated sessions the server hosts (default 1: real time). */
+  readonly sessionSpeed?: number;
+  /** The built web app to serve (default: dist/web of this project; false: the API only). */
+  readonly webRoot?: string | false;
 }
 
 /** A clinic server listening on its port, until `close()`. */
@@ -42,6 +47,10 @@ export interface RunningClinic {
   readonly demo: DemoClinic | undefined;
   /** Sessions a previous process left running, now marked interrupted. */
   readonly interrupted: number;
+  /** Whether the built web app is served at `/`. */
+  readonly webApp: boolean;
+  /** Session time per wall time of hosted sessions (1 = real time). */
+  readonly sessionSpeed: number;
   /** Stops accepting requests, ends the open ones, then closes the database. Calling it again does nothing. */
   close(): Promise<void>;
 }
@@ -65,6 +74,17 @@ export function describeDatabase(url: string): string {
   }
   if (url === ':memory:') return 'SQLite in memory (the data is gone when the server stops)';
   return `SQLite file ${resolve(url.replace(/^sqlite:(\/\/)?/i, ''))}`;
+}
+
+/** The session speed option: a factor from 0.01 to 10000, else a usage error naming the option (exit 2). */
+export function parseSessionSpeed(raw: string): number {
+  const n = Number(raw.trim());
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0.01 || n > 10_000) {
+    throw new IontoError('ION_ERR_USAGE', `--session-speed must be a factor from 0.01 to 10000, got "${raw}"`, {
+      option: '--session-speed',
+    });
+  }
+  return n;
 }
 
 /** The port option: a whole number from 0 to 65535, else a usage error naming the option (exit 2). */
@@ -124,10 +144,17 @@ export async function startClinicServer(options: ServeOptions = {}): Promise<Run
   const database = describeDatabase(url);
   const store = await openDatabase(url, options.schema, database);
   let app: App | undefined;
+  let webRoot: string | undefined;
   try {
     // Before the server hosts any session: every one still 'running' belongs to a process that died.
     const interrupted = (await recoverInterruptedSessions(store)).length;
-    app = await buildServer({ store, secureCookies: !isLoopbackHost(host) });
+    webRoot = options.webRoot === false ? undefined : (options.webRoot ?? defaultWebRoot());
+    app = await buildServer({
+      store,
+      secureCookies: !isLoopbackHost(host),
+      ...(options.sessionSpeed === undefined ? {} : { sessionSpeed: options.sessionSpeed }),
+      ...(webRoot === undefined ? {} : { webRoot }),
+    });
     try {
       await app.listen({ port, host });
     } catch (e) {
@@ -145,6 +172,8 @@ export async function startClinicServer(options: ServeOptions = {}): Promise<Run
       database,
       demo,
       interrupted,
+      webApp: webAppBuilt(webRoot),
+      sessionSpeed: options.sessionSpeed ?? 1,
       close: () =>
         (closing ??= (async () => {
           try {
@@ -165,9 +194,17 @@ export async function startClinicServer(options: ServeOptions = {}): Promise<Run
 export function startBanner(server: RunningClinic): string {
   const lines = [
     `OpenIonto clinic server listening on ${server.url}`,
+    server.webApp
+      ? `Web app: ${server.url}/ (open it in a browser)`
+      : 'Web app: not built (run `npm run build`, then start again); the API works without it',
     `API: ${server.url}/api (described at ${server.url}/api/openapi.json; guide in docs/server.md)`,
     `Database: ${server.database}`,
   ];
+  if (server.sessionSpeed !== 1) {
+    lines.push(
+      `Simulated sessions run ${server.sessionSpeed}x faster than real time (--session-speed): for demos and tests.`,
+    );
+  }
   if (server.interrupted > 0) {
     lines.push(
       `Marked ${server.interrupted} session(s) left running by a previous process as interrupted, with the dose their telemetry shows.`,
@@ -223,18 +260,28 @@ export function registerServeCommand(cmd: Command, io: CliIo, done: (code: numbe
       '--db <url|path>',
       `database: a postgres:// URL or a SQLite file (default: $IONTO_DATABASE_URL, else ${DEFAULT_SQLITE_FILE})`,
     )
+    .option(
+      '--session-speed <factor>',
+      'run the simulated sessions the server hosts this many times faster than real time (demos, tests; 0.01 to 10000)',
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 stopped by Ctrl+C or SIGTERM, 1 could not start (port in use, database unreachable), ' +
         '2 usage error.\nExample: ionto serve --port 8080 --db ./data/openionto.sqlite',
     )
-    .action(async (opts: { port?: string; host?: string; db?: string }) => {
+    .action(async (opts: { port?: string; host?: string; db?: string; sessionSpeed?: string }) => {
       const port = parsePort(opts.port);
+      const sessionSpeed = opts.sessionSpeed === undefined ? undefined : parseSessionSpeed(opts.sessionSpeed);
       const host = (opts.host ?? DEFAULT_HOST).trim();
       if (host === '') throw new IontoError('ION_ERR_USAGE', '--host must not be empty', { option: '--host' });
       const signals = untilSignal(io);
       try {
-        const server = await startClinicServer({ port, host, ...(opts.db === undefined ? {} : { db: opts.db }) });
+        const server = await startClinicServer({
+          port,
+          host,
+          ...(opts.db === undefined ? {} : { db: opts.db }),
+          ...(sessionSpeed === undefined ? {} : { sessionSpeed }),
+        });
         if (!isLoopbackHost(host)) {
           io.stderr.write(
             `ionto: warning: serving plain HTTP on ${host}, which other computers may reach. Session cookies are ` +

@@ -27,6 +27,14 @@ import { patientRoutes } from './patient-routes.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { LiveSessions } from './live-sessions.js';
 import { SessionStore } from './session-store.js';
+import {
+  NOT_BUILT_PAGE,
+  installSecurityHeaders,
+  isAppPage,
+  sendAppPage,
+  webAppBuilt,
+  webAppRoutes,
+} from './web-app.js';
 
 export interface BuildServerOptions {
   store: Store;
@@ -41,6 +49,8 @@ export interface BuildServerOptions {
    * the control loop, recording and live stream are the same at any speed.
    */
   sessionSpeed?: AgentSpeed;
+  /** The built web app to serve at `/` (dist/web); none by default (the API alone, as in tests). */
+  webRoot?: string;
 }
 
 /** The clinic API, ready for `inject()` or `listen()`; it does not listen by itself. */
@@ -68,7 +78,16 @@ export async function buildServer(options: BuildServerOptions): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, problem('ION_ERR_NOT_FOUND', 'no such route')));
+  const web = options.webRoot;
+  const webBuilt = webAppBuilt(web);
+  app.setNotFoundHandler((request, reply) => {
+    // The web app's pages are addresses the browser asks for as HTML; everything else that matched nothing is a 404.
+    if (web !== undefined && isAppPage(request)) {
+      return webBuilt ? sendAppPage(reply) : reply.type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
+    }
+    return sendProblem(reply, problem('ION_ERR_NOT_FOUND', 'no such route'));
+  });
+  installSecurityHeaders(app);
 
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
@@ -78,6 +97,7 @@ export async function buildServer(options: BuildServerOptions): Promise<App> {
     hook: 'preHandler',
     errorResponseBuilder: () => new IontoError('ION_ERR_RATE_LIMITED', 'too many attempts; wait a minute'),
   });
+  if (webBuilt) await webAppRoutes(app, web);
   const openApi = openApiCollector(app);
   installAuthentication(app, ctx);
 

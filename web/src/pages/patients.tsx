@@ -1,0 +1,7 @@
+import { Page } from '../components/ui';
+import { useT } from '../i18n';
+
+export function PatientsPage() {
+  const t = useT();
+  return <Page title={t('patients.title')}>{null}</Page>;
+}
