@@ -202,6 +202,7 @@ describe.each(TEST_BACKENDS)('outcome and follow-up routes on $name', (backend) 
         {
           course_id: auckland.id,
           patient_id: w.patients.otherA.id,
+          patient_name: 'Otto Other',
           protocol: 'tapwater-palms',
           seq: 1,
           phase: 'induction',

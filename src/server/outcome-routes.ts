@@ -283,7 +283,7 @@ export function outcomeRoutes(app: App, ctx: ServerContext): void {
         querystring: PageQuery,
         response: {
           200: z.object({
-            items: z.array(OverdueSchema.extend({ patient_id: z.string() })),
+            items: z.array(OverdueSchema.extend({ patient_id: z.string(), patient_name: z.string() })),
             next: z.string().optional(),
           }),
         },
@@ -302,7 +302,7 @@ export function outcomeRoutes(app: App, ctx: ServerContext): void {
         );
         const items = page.items.flatMap((r) => {
           const o = overdueOf(r, r.protocol, r.time_zone, now);
-          return o === undefined ? [] : [{ ...o, patient_id: r.patient_id }];
+          return o === undefined ? [] : [{ ...o, patient_id: r.patient_id, patient_name: r.patient_name }];
         });
         const patients = [...new Set(items.map((i) => i.patient_id))];
         await appendAuditMany(

@@ -6,7 +6,7 @@ import {
   createPatient,
   findRow,
   inTransaction,
-  listRows,
+  listPatients,
   MAX_PAGE,
   updatePatient,
 } from '../store/index.js';
@@ -53,10 +53,12 @@ export function patientRoutes(app: App, ctx: ServerContext): void {
     '/api/patients',
     {
       schema: {
-        summary: 'One page of the patients the user may see',
+        summary:
+          'One page of the patients the user may see; q keeps those whose name contains it (accents and case ignored)',
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
           cursor: z.string().max(200).optional(),
+          q: PlainText(100).optional(),
         }),
         response: { 200: z.object({ items: z.array(PatientSchema), next: z.string().optional() }) },
       },
@@ -72,7 +74,7 @@ export function patientRoutes(app: App, ctx: ServerContext): void {
             : { clinic_id: user.clinic_id };
       if (filter === undefined) return { items: [] };
       return inTransaction(store, async (tx) => {
-        const result = await listRows(tx, 'patients', page, filter);
+        const result = await listPatients(tx, page, filter, request.query.q);
         // One audit row per listed patient, written by one multi-row INSERT rather than one statement each.
         await appendAuditMany(
           tx,

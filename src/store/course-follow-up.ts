@@ -29,6 +29,7 @@ export async function findCourseWithPatient(
       'p.birth_date as p_birth_date',
       'p.time_zone as p_time_zone',
       'p.user_id as p_user_id',
+      'p.name_key as p_name_key',
       'p.version as p_version',
       'p.created_at as p_created_at',
       'p.updated_at as p_updated_at',
@@ -42,6 +43,7 @@ export async function findCourseWithPatient(
     p_birth_date,
     p_time_zone,
     p_user_id,
+    p_name_key,
     p_version,
     p_created_at,
     p_updated_at,
@@ -56,6 +58,7 @@ export async function findCourseWithPatient(
       birth_date: p_birth_date,
       time_zone: p_time_zone,
       user_id: p_user_id,
+      name_key: p_name_key,
       version: p_version,
       created_at: p_created_at,
       updated_at: p_updated_at,
@@ -154,6 +157,8 @@ export interface OpenPlannedSession extends Row<'planned_sessions'> {
   /** The course's zone, the one its local dates are in (the patient's when the course was planned). */
   time_zone: string;
   patient_id: string;
+  /** The patient's name, for lists staff read (the dashboard). */
+  patient_name: string;
 }
 
 export interface OpenSessionFilter {
@@ -180,7 +185,7 @@ export async function listOpenPlannedSessions(
     .innerJoin('courses as c', 'c.id', 'ps.course_id')
     .innerJoin('patients as p', 'p.id', 'c.patient_id')
     .selectAll('ps')
-    .select(['c.protocol as protocol', 'c.time_zone as time_zone', 'p.id as patient_id'])
+    .select(['c.protocol as protocol', 'c.time_zone as time_zone', 'p.id as patient_id', 'p.name as patient_name'])
     .where('ps.status', '=', filter.status)
     .where('ps.local_date', '<=', assertLocalDate(filter.onOrBefore))
     .orderBy('ps.local_date')

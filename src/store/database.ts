@@ -50,6 +50,8 @@ export interface PatientsTable extends VersionedColumns {
   birth_date: string;
   time_zone: string;
   user_id: string | null;
+  /** The name folded for search (no accents, lower case, single spaces); set by the store from `name`. */
+  name_key: string | null;
 }
 
 export interface ScreeningsTable extends VersionedColumns {

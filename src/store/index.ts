@@ -21,3 +21,4 @@ export * from './telemetry-recorder.js';
 export * from './transaction.js';
 export * from './users.js';
 export * from './versioned-rows.js';
+export * from './name-key.js';

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { nameKey } from './name-key.js';
 
 /** The SQL family a migration runs on; only the few guarded statements differ. */
 export type DialectName = 'sqlite' | 'postgres';
@@ -187,12 +188,31 @@ const lookupIndexes: Migration = {
   },
 };
 
+/**
+ * Patients searchable by name whatever their accents and case, the same way on SQLite and PostgreSQL: a folded copy
+ * of the name (see nameKey), filled in for the patients already stored.
+ */
+const patientNameKey: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('patients').addColumn('name_key', 'text').execute();
+    const rows = (await db.selectFrom('patients').select(['id', 'name']).execute()) as { id: string; name: string }[];
+    for (const r of rows) {
+      await db
+        .updateTable('patients')
+        .set({ name_key: nameKey(r.name) })
+        .where('id', '=', r.id)
+        .execute();
+    }
+  },
+};
+
 /** Every migration, in order, keyed by a name that sorts in that order. */
 export const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
   '0001-initial': initial(dialect),
   '0002-api-tokens': apiTokens,
   '0003-course-options': courseOptions,
   '0004-lookup-indexes': lookupIndexes,
+  '0005-patient-name-key': patientNameKey,
 });
 
 /** The in-code provider the Kysely Migrator reads. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import { IontoError } from '../errors/catalogue.js';
 import type { Database, VersionedColumns } from './database.js';
@@ -74,6 +75,8 @@ export async function listRows<T extends VersionedTable>(
   table: T,
   page: PageRequest = {},
   where: Partial<Record<keyof Database[T] & string, string>> = {},
+  /** Only rows whose text column contains this string (LIKE, with % and _ taken literally). */
+  like?: { column: keyof Database[T] & string; contains: string },
 ): Promise<Page<Row<T>>> {
   const limit = pageLimit(page.limit);
   let q = untyped(store)
@@ -82,6 +85,10 @@ export async function listRows<T extends VersionedTable>(
     .orderBy('id')
     .limit(limit + 1);
   for (const [column, value] of Object.entries(where)) if (value !== undefined) q = q.where(column, '=', value);
+  if (like !== undefined) {
+    const pattern = `%${like.contains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where(sql<boolean>`${sql.ref(like.column)} like ${pattern} escape '\\'`);
+  }
   if (page.cursor !== undefined) q = q.where('id', '>', decodeCursor(page.cursor));
   const rows = (await q.execute()) as Row<T>[];
   const items = rows.slice(0, limit);
