@@ -4,7 +4,7 @@
  * test-artifacts/screenshots/ (kept by CI as artifacts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,7 @@ function newestMtime(path: string): number {
 export function ensureWebBuilt(): void {
   const sourcesAt = Math.max(
     newestMtime(join(WEB, 'src')),
+    newestMtime(join(WEB, 'public')),
     newestMtime(join(WEB, 'index.html')),
     newestMtime(join(WEB, 'vite.config.ts')),
   );
@@ -55,6 +56,9 @@ export function ensureWebBuilt(): void {
   }
   try {
     if (fresh()) return;
+    // Built beside the served folder and swapped in, so a server another test file is running never serves a
+    // half-written build.
+    const out = join(ROOT, 'dist', `web-build-${process.pid}`);
     const r = spawnSync(
       process.execPath,
       [
@@ -62,15 +66,19 @@ export function ensureWebBuilt(): void {
         'build',
         '--config',
         join(WEB, 'vite.config.ts'),
+        '--outDir',
+        out,
         '--logLevel',
         'warn',
       ],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-      },
+      { cwd: ROOT, encoding: 'utf8' },
     );
     if (r.status !== 0) throw new Error(`the web app did not build:\n${r.stdout}\n${r.stderr}`);
+    const served = join(ROOT, 'dist', 'web');
+    const old = join(ROOT, 'dist', `web-old-${process.pid}`);
+    if (existsSync(served)) renameSync(served, old);
+    renameSync(out, served);
+    rmSync(old, { recursive: true, force: true });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
