@@ -89,13 +89,18 @@ describe('web app shell in Chromium against ionto serve', { timeout: 120_000 }, 
     await context.close();
   });
 
-  it('works from the keyboard: the first Tab reaches "Skip to content", which moves focus to the page', async () => {
+  it('works from the keyboard: the first Tab reaches "Skip to content", and a followed link focuses the new page heading', async () => {
     const { page, context } = await openPage(browser);
     await signIn(page, served, 'nurse');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await page.keyboard.press('Enter');
     expect(new URL(page.url()).hash).toBe('#main');
+    // Following a link within the app moves focus to the new page's heading, so a screen reader announces it.
+    await page.getByRole('link', { name: 'Protocols' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Protocols');
     await context.close();
   });
 

@@ -46,16 +46,33 @@ interface Router {
 
 const RouterContext = createContext<Router | undefined>(undefined);
 
+let focusRequested = false;
+
+/**
+ * Whether the page just shown was reached by navigating within the app (then its heading takes focus, so screen
+ * readers announce it); a page loaded by the browser keeps focus at the document's start, where "Skip to content"
+ * is the first stop. Answers once per navigation.
+ */
+export function takeFocusRequest(): boolean {
+  const r = focusRequested;
+  focusRequested = false;
+  return r;
+}
+
 export function RouterProvider({ children }: { children: ReactNode }) {
   const [route, setRoute] = useState<Route>(current);
   useEffect(() => {
-    const onPop = () => setRoute(current());
+    const onPop = () => {
+      focusRequested = true;
+      setRoute(current());
+    };
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);
   const navigate = useCallback((page: PageName, state: RouteState = {}, opts: { replace?: boolean } = {}) => {
     if (opts.replace) history.replaceState({ ...state }, '', PATHS[page]);
     else history.pushState({ ...state }, '', PATHS[page]);
+    focusRequested = true;
     setRoute({ page, state: { ...state } });
     window.scrollTo(0, 0);
   }, []);

@@ -1,13 +1,14 @@
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api';
 import { useT, type MessageKey } from '../i18n';
+import { takeFocusRequest } from '../router';
 
 /** A page: its heading (focused after navigation, so screen readers announce the new page) and its content. */
 export function Page({ title, actions, children }: { title: string; actions?: ReactNode; children: ReactNode }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    ref.current?.focus();
-  }, [title]);
+    if (takeFocusRequest()) ref.current?.focus();
+  }, []);
   return (
     <section className="page" aria-labelledby="page-title">
       <header className="page-header">
@@ -27,15 +28,22 @@ export function Banner({
   title,
   children,
   testId,
+  live = true,
 }: {
   tone: 'info' | 'success' | 'warning' | 'danger';
   title?: string;
   children?: ReactNode;
   testId?: string;
+  /**
+   * Announce it when it appears (default). False for standing information shown as the page loads (a stored
+   * refusal), which screen readers read with the page instead of interrupting.
+   */
+  live?: boolean;
 }) {
   const assertive = tone === 'danger' || tone === 'warning';
+  const role = !live ? undefined : assertive ? 'alert' : 'status';
   return (
-    <div className={`banner banner-${tone}`} role={assertive ? 'alert' : 'status'} data-testid={testId}>
+    <div className={`banner banner-${tone}`} role={role} data-testid={testId}>
       {title ? <strong className="banner-title">{title}</strong> : null}
       {children ? <div>{children}</div> : null}
     </div>
