@@ -147,6 +147,14 @@ const ROWS: Row[] = [
   ['POST /api/sweat-tests/:id/results',      '401 403 409 409 403 403 403 404 401 403', (f) => ({ url: `/api/sweat-tests/${f.ids.sweatTest}/results`, headers: { 'if-match': '"1"' }, payload: { side: 'left', chloride_mmol_l: 20 } })],
   ['POST /api/sweat-tests/:id/verification', '401 403 403 409 403 403 403 403 401 403', (f) => ({ url: `/api/sweat-tests/${f.ids.sweatTest}/verification`, headers: { 'if-match': '"1"' }, payload: {} })],
   ['GET /api/sweat-tests/:id/report.pdf',    '401 403  ok  ok 403 403 403 404 401 403', (f) => ({ url: `/api/sweat-tests/${f.ids.sweatTest}/report.pdf` })],
+  // protocols, screening questionnaire (reference data), the clinic's planned sessions
+  ['GET /api/protocols',                '401  ok  ok  ok  ok  ok  ok  ok 401  ok', U('/api/protocols')],
+  ['GET /api/protocols/:id',            '401  ok  ok  ok  ok  ok  ok  ok 401  ok', U('/api/protocols/tapwater-palms')],
+  ['GET /api/screening/questionnaire',  '401  ok  ok  ok  ok  ok  ok  ok 401  ok', U('/api/screening/questionnaire')],
+  ['GET /api/planned-sessions',         '401 403  ok  ok  ok  ok  ok  ok 401  ok', () => ({ url: `/api/planned-sessions?from=${today()}&to=${today()}` })],
+  // drug-delivery simulator (a model, no patient data)
+  ['GET /api/simulations/drugs',        '401  ok  ok  ok  ok  ok  ok  ok 401  ok', U('/api/simulations/drugs')],
+  ['POST /api/simulations/drug-delivery', '401  ok  ok  ok  ok  ok  ok  ok 401  ok', () => ({ url: '/api/simulations/drug-delivery', payload: { drug: 'lidocaine', current_mA: 1, minutes: 1 } })],
   // FHIR export
   ['GET /fhir/Patient/:id/$everything', '401  ok  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: `/fhir/Patient/${f.w.patients.ownA.id}/$everything` })],
 ];

@@ -401,6 +401,16 @@ const WRITES: Write[] = [
     baseline: 409,
     fields: {},
   },
+  // drug-delivery simulator: every field has a fixed format (an id, an enum or a number within the model's limits)
+  {
+    route: 'POST /api/simulations/drug-delivery',
+    build: (f) => ({
+      url: '/api/simulations/drug-delivery',
+      headers: f.as.nurse.headers,
+      payload: { drug: 'lidocaine', current_mA: 1, minutes: 1, area_cm2: 10, electrode: 'ag-agcl' },
+    }),
+    fields: { drug: 'format', current_mA: 'format', minutes: 'format', area_cm2: 'format', electrode: 'format' },
+  },
 ];
 
 /** The pre-steps of tapwater-palms, all confirmed. */

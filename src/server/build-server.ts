@@ -24,9 +24,12 @@ import { sweatTestRoutes } from './sweat-test-routes.js';
 import { fhirRoutes } from './fhir-routes.js';
 import { openApiCollector } from './openapi.js';
 import { patientRoutes } from './patient-routes.js';
+import { planningRoutes } from './planning-routes.js';
+import { protocolRoutes } from './protocol-routes.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { LiveSessions } from './live-sessions.js';
 import { SessionStore } from './session-store.js';
+import { simulationRoutes } from './simulation-routes.js';
 import {
   NOT_BUILT_PAGE,
   installSecurityHeaders,
@@ -113,6 +116,9 @@ export async function buildServer(options: BuildServerOptions): Promise<App> {
   sessionRoutes(app, ctx);
   sweatTestRoutes(app, ctx);
   fhirRoutes(app, ctx);
+  protocolRoutes(app, ctx);
+  planningRoutes(app, ctx);
+  simulationRoutes(app, ctx);
   app.get(
     '/api/openapi.json',
     { schema: { summary: 'This document', response: { 200: z.record(z.string(), z.unknown()) } } },
