@@ -17,6 +17,8 @@ export interface ChartAxis {
   scale: string;
   label: string;
   side?: 'left' | 'right';
+  /** A fixed range (e.g. HDSS 1–4); default: fitted to the data. */
+  range?: readonly [number, number];
 }
 
 export interface ChartProps {
@@ -37,6 +39,17 @@ export interface ChartProps {
   testId?: string;
 }
 
+/** x and one array per series, every one as long as x (missing values as gaps). */
+function aligned(data: ChartProps['data'], seriesCount: number): uPlot.AlignedData {
+  const x = data[0] ?? [];
+  const out: (number | null)[][] = [x as (number | null)[]];
+  for (let i = 1; i <= seriesCount; i++) {
+    const ys = data[i] ?? [];
+    out.push(ys.length === x.length ? (ys as (number | null)[]) : x.map((_, k) => ys[k] ?? null));
+  }
+  return out as uPlot.AlignedData;
+}
+
 /**
  * A uPlot line chart that fills its container's width and takes new data without being rebuilt, so a live view can
  * update it many times a second. Rebuilt only when the series or axes change.
@@ -46,15 +59,24 @@ export function Chart({ label, summary, xLabel, time, series, axes, data, height
   const plot = useRef<uPlot | null>(null);
   const marksRef = useRef(marks);
   marksRef.current = marks;
-  const shape = JSON.stringify({ series, axes, time, xLabel, height });
+  // uPlot cannot start from no points (it draws no axes and never recovers): the chart is built once data arrives.
+  const hasData = (data[0]?.length ?? 0) > 0;
+  const shape = JSON.stringify({ series, axes, time, xLabel, height, hasData });
 
   useEffect(() => {
     const el = box.current;
-    if (!el) return;
+    if (!el || !hasData) return;
     const opts: uPlot.Options = {
       width: Math.max(el.clientWidth, 200),
       height,
-      scales: { x: { time: time ?? false } },
+      scales: {
+        x: { time: time ?? false },
+        ...Object.fromEntries(
+          axes
+            .filter((a) => a.range)
+            .map((a) => [a.scale, { auto: false, range: [a.range![0], a.range![1]] as uPlot.Range.MinMax }]),
+        ),
+      },
       legend: { live: true },
       series: [
         { label: xLabel },
@@ -99,7 +121,7 @@ export function Chart({ label, summary, xLabel, time, series, axes, data, height
         ],
       },
     };
-    const u = new uPlot(opts, data as uPlot.AlignedData, el);
+    const u = new uPlot(opts, aligned(data, series.length), el);
     plot.current = u;
     const ro = new ResizeObserver(() => u.setSize({ width: Math.max(el.clientWidth, 200), height }));
     ro.observe(el);
@@ -112,7 +134,7 @@ export function Chart({ label, summary, xLabel, time, series, axes, data, height
   }, [shape]);
 
   useEffect(() => {
-    plot.current?.setData(data as uPlot.AlignedData);
+    plot.current?.setData(aligned(data, series.length));
   }, [data]);
 
   useEffect(() => {
@@ -121,7 +143,7 @@ export function Chart({ label, summary, xLabel, time, series, axes, data, height
 
   return (
     <figure className="chart" data-testid={testId} data-points={data[0]?.length ?? 0}>
-      <div ref={box} role="img" aria-label={label} />
+      <div ref={box} role="img" aria-label={label} style={hasData ? undefined : { minHeight: height }} />
       {summary ? <figcaption className="visually-hidden">{summary}</figcaption> : null}
     </figure>
   );
