@@ -56,9 +56,11 @@ describe('ionto device-emulator over a real pseudo-terminal', () => {
           waveform: { kind: 'dc' },
         });
         await sleep(20);
+        // Timers run before pending I/O: let the telemetry that came in meanwhile be read before the next check.
+        await new Promise((r) => setImmediate(r));
         if (dev.read() !== undefined) samples++;
       }
-      expect(dev.state).toBe('connected');
+      expect(dev.state, JSON.stringify(dev.problems())).toBe('connected');
       expect(samples).toBeGreaterThan(50);
       expect(emu.stage.truth().current).toBeGreaterThan(1.8);
 

@@ -36,8 +36,10 @@ function program(io: CliIo, done: (code: number) => void): Command {
 
   cmd
     .command('run')
-    .description('run a session of a protocol on the simulated device and virtual patient')
-    .argument('<protocol>', 'protocol id (see: ionto protocols list)')
+    .description(
+      'run a session of a protocol on the simulated device and virtual patient, or on a real device (--port)',
+    )
+    .argument('<protocol>', 'protocol id (see: ionto protocols list), or a protocol file (.json)')
     .option('--zone <zone>', 'treatment zone (default: the protocol’s)')
     .option('--current <mA>', 'target current in mA, within the protocol’s range')
     .option('--minutes <min>', 'treatment time in minutes, within the protocol’s range')
@@ -62,10 +64,13 @@ function program(io: CliIo, done: (code: number) => void): Command {
       'confirm that every pre- and post-step of the protocol is done (asked one by one otherwise)',
     )
     .option('--answers <file>', 'screening answers (see: ionto screen --help); a refused screening never starts')
+    .option('--port <path>', 'run on a real device on this serial port (line protocol, docs/device-protocol.md)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 completed, 1 fault, 2 usage error (nothing started), 3 stopped.\n' +
-        'Example: ionto run tapwater-palms --speed 60 --trace palms.csv',
+      '\nExit codes: 0 completed, 1 fault (also: port missing, no handshake, version refused), 2 usage error\n' +
+        '(nothing started), 3 stopped.\n' +
+        'Example: ionto run tapwater-palms --speed 60 --trace palms.csv\n' +
+        '         ionto run tapwater-palms --port /dev/ttyUSB0 --confirm-steps',
     )
     .action(async (protocol: string, opts: Record<string, unknown>) => {
       done(await runCommand(protocol, opts, io));

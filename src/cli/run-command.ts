@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
+import { PacedDevice } from '../device/paced-device.js';
 import { parseScenario } from '../device/scenario.js';
+import { SerialDevice } from '../device/serial-device.js';
+import { openSerialLink, type SerialPortLink } from '../device/serial-port-link.js';
+import type { SessionEvent } from '../engine/events.js';
+import type { RunnerHooks, TraceRow } from '../engine/session-runner.js';
+import { SessionRun } from '../engine/session-runner.js';
+import type { PlanScreening, SessionPlan } from '../engine/session-plan.js';
+import { parseProtocol } from '../protocols/protocol-parse.js';
 import type { Scenario } from '../device/scenario.js';
 import type { OperatorCommand } from '../engine/session-machine.js';
-import type { SessionReport, SessionRun } from '../engine/session-runner.js';
+import type { SessionReport } from '../engine/session-runner.js';
 import { IontoError } from '../errors/catalogue.js';
 import { DEFAULT_DEVICE_INFO } from '../device/simulated-device.js';
 import type { Screening } from '../clinic/screening.js';
@@ -13,7 +21,7 @@ import { compilePlan } from '../protocols/compile-plan.js';
 import type { Protocol } from '../protocols/protocol-schema.js';
 import { findProtocol } from '../protocols/protocol-library.js';
 import { prepareSimulatedSession } from '../simulation/simulated-session.js';
-import type { MilliAmp, MilliAmpMinute } from '../units/quantities.js';
+import type { MilliAmp, MilliAmpMinute, Millisecond } from '../units/quantities.js';
 import { EXIT, integerOption, numberOption } from './cli-errors.js';
 import { LiveProgress, clock } from './live-progress.js';
 import { confirmSteps, unconfirmed } from './checklist.js';
@@ -33,6 +41,8 @@ export interface RunOptions {
   json?: boolean;
   confirmSteps?: boolean;
   answers?: string;
+  /** Serial port or pseudo-terminal of a real device: the session runs on it in real time. */
+  port?: string;
 }
 
 export interface RunIo {
@@ -77,7 +87,18 @@ function readScenario(path: string): Scenario {
 /** Everything is checked before the output is enabled: a bad option never starts a current. */
 export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): Promise<number> {
   const json = o.json === true;
-  const protocol = findProtocol(protocolId);
+  const protocol = protocolId.endsWith('.json') ? readProtocolFile(protocolId) : findProtocol(protocolId);
+  if (o.port !== undefined) {
+    if (o.scenario !== undefined) {
+      throw new IontoError('ION_ERR_USAGE', '--scenario acts on the virtual patient; it cannot be used with --port');
+    }
+    if (o.speed !== undefined && o.speed !== '1') {
+      throw new IontoError(
+        'ION_ERR_USAGE',
+        `--port runs a real device in real time; --speed ${o.speed} is not allowed`,
+      );
+    }
+  }
   const current = numberOption('--current', o.current);
   const minutes = numberOption('--minutes', o.minutes);
   const dose = numberOption('--dose', o.dose);
@@ -113,31 +134,41 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
   // Opened (and so checked writable) before the session exists.
   const trace = o.trace !== undefined ? new TraceFile(o.trace) : undefined;
   let operator: OperatorCommand | undefined;
-  const session = prepareSimulatedSession({
-    protocol,
-    choices,
-    screening: screening && {
-      result: screening.result,
-      reasons: screening.reasons.filter((r) => r.effect !== 'info').map((r) => `${r.item}: ${r.text}`),
-    },
-    seed,
-    scenario,
-    hooks: {
-      operator: () => {
-        const op = operator;
-        operator = undefined;
-        return op;
-      },
-    },
-  });
+  const planScreening = screening && {
+    result: screening.result,
+    reasons: screening.reasons.filter((r) => r.effect !== 'info').map((r) => `${r.item}: ${r.text}`),
+  };
+  const takeOperator = (): OperatorCommand | undefined => {
+    const op = operator;
+    operator = undefined;
+    return op;
+  };
+  let serial: SerialSession | undefined;
+  try {
+    serial =
+      o.port !== undefined ? await connectSerial(o.port, protocol, choices, planScreening, takeOperator) : undefined;
+  } catch (e) {
+    trace?.close();
+    throw e;
+  }
+  const session: RunnableSession =
+    serial ??
+    prepareSimulatedSession({
+      protocol,
+      choices,
+      screening: planScreening,
+      seed,
+      scenario,
+      hooks: { operator: takeOperator },
+    });
   const { run } = session;
   const live = json ? undefined : new LiveProgress(run, io.stdout);
   if (trace) session.onRow(trace.add.bind(trace));
   if (!json) {
     io.stdout.write(
-      `${protocol.title} · ${run.engineConfig.plan.zone} · ${session.modeLabel} · simulated patient #${seed} (${session.patientSummary})\n` +
+      `${protocol.title} · ${run.engineConfig.plan.zone} · ${session.modeLabel} · ${serial ? session.patientSummary : `simulated patient #${seed} (${session.patientSummary})`}\n` +
         `  ${run.engineConfig.plan.target} mA, ${run.engineConfig.plan.dose.toFixed(1)} mA·min over ${clock(run.engineConfig.plan.duration)}` +
-        `${speed === 'max' ? ', as fast as possible' : speed === 1 ? ', real time' : `, ${speed}× real time`}` +
+        `${serial ? ', real time' : speed === 'max' ? ', as fast as possible' : speed === 1 ? ', real time' : `, ${speed}× real time`}` +
         `${io.stdin?.isTTY ? ' — keys: p pause, r resume, q stop' : ''}\n`,
     );
   }
@@ -173,8 +204,9 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
 
   let report: SessionReport;
   try {
-    report = await pace(session.run, speed, () => live?.update());
+    report = serial ? await serial.pace(() => live?.update()) : await pace(session.run, speed, () => live?.update());
   } finally {
+    await serial?.close();
     live?.stop();
     trace?.close();
     process.off('SIGINT', onSigint);
@@ -211,6 +243,146 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
 }
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** What the run loop needs of a prepared session, simulated or on a real device. */
+interface RunnableSession {
+  readonly run: SessionRun;
+  readonly modeLabel: string;
+  readonly patientSummary: string;
+  onRow(fn: (r: TraceRow) => void): void;
+  onEvent(fn: (e: SessionEvent) => void): void;
+}
+
+interface SerialSession extends RunnableSession {
+  /** Run the session in real time to its end, reconnecting when the link drops. */
+  pace(redraw: () => void): Promise<SessionReport>;
+  close(): Promise<void>;
+}
+
+function readProtocolFile(path: string): Protocol {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new IontoError('ION_ERR_PROTOCOL_INVALID', `${path}: cannot read the file (${(e as Error).message})`);
+  }
+  return parseProtocol(text, path);
+}
+
+/** Between reconnect attempts after the link to a real device dropped (ms). */
+const RECONNECT_INTERVAL = 250;
+
+/**
+ * Open the port, handshake, and prepare a session on the device that answered: the plan is compiled against the
+ * limits it reported. Nothing is commanded until the returned session's first period. Errors name the port.
+ */
+async function connectSerial(
+  port: string,
+  protocol: Protocol,
+  choices: PlanChoices,
+  screening: PlanScreening | undefined,
+  operator: () => OperatorCommand | undefined,
+): Promise<SerialSession> {
+  let link: SerialPortLink = await openSerialLink(port);
+  let device: SerialDevice;
+  try {
+    device = await SerialDevice.connect(link);
+  } catch (e) {
+    await link.close();
+    if (e instanceof IontoError) throw new IontoError(e.code, `${port}: ${e.message}`, { ...e.details, port });
+    throw e;
+  }
+  let plan: SessionPlan;
+  try {
+    plan = { ...compilePlan(protocol, choices, device.info), screening };
+  } catch (e) {
+    await link.close();
+    throw e;
+  }
+  const rowFns: ((r: TraceRow) => void)[] = [];
+  const eventFns: ((e: SessionEvent) => void)[] = [];
+  const hooks: RunnerHooks = {
+    operator: () => operator(),
+    onEvent: (e) => {
+      for (const f of eventFns) f(e);
+    },
+  };
+  const paced = new PacedDevice(device, performance.now());
+  const run = new SessionRun({ plan, device: paced, hooks });
+  const modeId = choices.mode ?? protocol.default_mode;
+  const problemsSeen = { n: 0 };
+  /** The link's own notes (lost, timeouts) go to the session's record as device events. */
+  const relayProblems = (): void => {
+    const ps = device.problems();
+    for (; problemsSeen.n < ps.length; problemsSeen.n++) {
+      const p = ps[problemsSeen.n]!;
+      // Recorded as a pause-level event with the driver's own code in the text: the engine pauses on it and resumes
+      // after the re-arm, so it is not a fault of the session.
+      run.note({
+        t: run.elapsed as Millisecond,
+        code: 'ION_EVT_LINK_LOST',
+        message: `${port}: ${p.message} (${p.code})`,
+        source: 'device',
+      });
+    }
+  };
+  let reconnecting: Promise<void> | undefined;
+  const reconnect = async (): Promise<void> => {
+    while (!run.done && device.state === 'lost') {
+      try {
+        if (!link.isOpen) link = await openSerialLink(port);
+        await device.reconnect(link);
+        return;
+      } catch {
+        // A port that stays open but does not answer may be a stale handle on a device that came back under the
+        // same path: close it, and open the path afresh next time.
+        await link.close();
+        await tick(RECONNECT_INTERVAL);
+      }
+    }
+  };
+  return {
+    run,
+    modeLabel: protocol.modes[modeId]?.label ?? modeId,
+    patientSummary: `${device.info.model} on ${port}`,
+    onRow: (fn) => {
+      rowFns.push(fn);
+      hooks.onRow ??= (r) => {
+        for (const f of rowFns) f(r);
+      };
+    },
+    onEvent: (fn) => void eventFns.push(fn),
+    pace: async (redraw) => {
+      const period = plan.controlPeriod;
+      let redrawnAt = 0;
+      while (!run.done) {
+        const wait = paced.now() + period - performance.now();
+        // Timers run before pending I/O in Node's event loop: yield once more after the timer so that telemetry
+        // which arrived during the wait is taken in before the link's timeouts are checked.
+        if (wait > 1) await tick(wait);
+        await yieldNow();
+        // Far behind (a stalled event loop): step at the present, not through the backlog.
+        const behind = performance.now() - (paced.now() + period);
+        if (behind > 5 * period) paced.advanceTo((performance.now() - period) as Millisecond);
+        run.stepOnce();
+        relayProblems();
+        if (device.state === 'lost' && reconnecting === undefined) {
+          reconnecting = reconnect().finally(() => (reconnecting = undefined));
+        }
+        if (performance.now() - redrawnAt >= 100) {
+          redrawnAt = performance.now();
+          redraw();
+        }
+      }
+      redraw();
+      return run.report();
+    },
+    close: async () => {
+      await reconnecting;
+      await link.close();
+    },
+  };
+}
 const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Run the session paced against the wall clock (`speed` × real time) or as fast as possible. */

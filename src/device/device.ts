@@ -66,9 +66,27 @@ export interface DeviceInfo {
   readonly supportsPulsed: boolean;
 }
 
+/**
+ * State of the link to a device that can lose it (a serial line): `connected`, `lost` (nothing goes out; the
+ * device's lease takes the output to zero), or `awaiting-rearm` (the link is back, commands still withheld).
+ */
+export type DeviceLinkState = 'connected' | 'lost' | 'awaiting-rearm';
+
+/** Optional capability of a device whose link can drop and come back. A simulated device has none. */
+export interface DeviceLink {
+  state(): DeviceLinkState;
+  /**
+   * Let commands through again after the link came back (`awaiting-rearm` → `connected`). Refused (false) while
+   * the device reports current flowing; the caller must then start from zero with a soft start.
+   */
+  rearm(): boolean;
+}
+
 /** The port the engine's runner drives. Simulated and serial devices implement it. */
 export interface Device {
   readonly info: DeviceInfo;
+  /** Present on devices whose link can drop (serial); absent means always connected. */
+  readonly connection?: DeviceLink | undefined;
   /** Send a command; it takes effect at once and holds for its lease. */
   send(cmd: DeviceCommand): void;
   /** The newest telemetry sample not yet read, or undefined when none arrived since the last read. */

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { Millisecond } from '../units/quantities.js';
-import type { ClockedDevice } from './device.js';
+import type { ClockedDevice, Telemetry } from './device.js';
 import type { ByteLink } from './line-protocol/byte-link.js';
 import { encodeFrame, FrameDecoder } from './line-protocol/framing.js';
 import { PROTOCOL_VERSION, StatusCode, type DeviceMessage, type HostMessage } from './line-protocol/messages.js';
@@ -16,6 +16,8 @@ export interface FirmwareEmulatorOptions {
   /** Line-protocol versions this firmware speaks. Default: only the current one. */
   readonly minVersion?: number;
   readonly maxVersion?: number;
+  /** Every sample the stage produces, sent or not (the emulator's own log of its output). */
+  readonly onSample?: (sample: Telemetry) => void;
 }
 
 /** Model name the reference emulator reports (HELLO_ACK carries at most 32 bytes). */
@@ -54,8 +56,8 @@ export class FirmwareEmulator {
 
   constructor(
     readonly stage: EmulatedStage,
-    private readonly link: ByteLink,
-    options: FirmwareEmulatorOptions = {},
+    private link: ByteLink,
+    private readonly options: FirmwareEmulatorOptions = {},
   ) {
     this.minVersion = options.minVersion ?? PROTOCOL_VERSION;
     this.maxVersion = options.maxVersion ?? PROTOCOL_VERSION;
@@ -67,6 +69,16 @@ export class FirmwareEmulator {
 
   get state(): FirmwareState {
     return this.stateNow;
+  }
+
+  /**
+   * The port came back after the cable was pulled (a USB serial port re-enumerated): listen on the new link. The
+   * firmware keeps running meanwhile, its lease and output untouched; a partial frame from the old link is dropped.
+   */
+  attach(link: ByteLink): void {
+    this.link = link;
+    this.decoder.reset();
+    link.onData((bytes) => this.receive(bytes));
   }
 
   /** Bytes from the host. */
@@ -90,6 +102,7 @@ export class FirmwareEmulator {
       this.stage.advanceTo((boundary < t ? boundary : t) as Millisecond);
       this.reportEvents();
       const sample = this.stage.read();
+      if (sample !== undefined) this.options.onSample?.(sample);
       if (sample !== undefined && this.stateNow === 'ready') this.send({ type: 'telemetry', telemetry: sample });
     }
     if (this.rejectedFrames !== this.rejectedReported && this.stateNow === 'ready') {

@@ -167,4 +167,76 @@ describe('SerialDevice against the firmware emulator', () => {
     expect(dev.problems()[0]!.message).toMatch(/restarted/);
     expect(stage2.truth().maxAverageCurrent).toBe(0);
   });
+  it('sends heartbeats while no command goes out (awaiting re-arm), and the device answers them', async () => {
+    const b = bench();
+    const dev = await SerialDevice.connect(b.pair.host, { now: b.now });
+    const seq = drive(b, dev, 0, 20, 0);
+    // Commands every period: no heartbeat is needed.
+    expect(dev.heartbeats.sent).toBe(0);
+    b.pair.connected = false;
+    drive(b, dev, seq, 5, 0);
+    b.pair.connected = true;
+    await dev.reconnect(b.pair.host);
+    // 1 s in awaiting-rearm, polled every 20 ms: a heartbeat 250 ms (25 sample periods) after the last frame, at the
+    // next poll (260, 520, 780 ms), each answered.
+    for (let k = 0; k < 50; k++) {
+      b.advanceTo(b.clock + 20);
+      expect(dev.state).toBe('awaiting-rearm');
+    }
+    expect(dev.heartbeats.sent).toBe(3);
+    expect(dev.heartbeats.answered).toBe(3);
+    expect(dev.problems().map((p) => p.code)).toEqual(['ION_ERR_DEVICE_LINK']);
+  });
+
+  it('counts the link lost when a heartbeat goes unanswered (host-to-device wire broken)', async () => {
+    const b = bench();
+    let broken = false;
+    const host: ByteLink = {
+      write: (x) => {
+        if (!broken) b.pair.host.write(x);
+      },
+      onData: (fn) => b.pair.host.onData(fn),
+    };
+    const dev = await SerialDevice.connect(host, { now: b.now, heartbeatInterval: ms(100) });
+    broken = true;
+    // No command goes out; telemetry still arrives, so only the heartbeat can tell.
+    for (let k = 0; k < 10 && dev.state !== 'lost'; k++) b.advanceTo(b.clock + 20);
+    expect(dev.state).toBe('lost');
+    expect(dev.problems()[0]!.message).toMatch(/heartbeat not answered within 80 ms/);
+    expect(dev.heartbeats).toEqual({ sent: 1, answered: 0 });
+  });
+
+  it('stamps telemetry with the host clock, whatever the device clock reads', async () => {
+    const b = bench();
+    let hostClock = 1_000_000;
+    const dev = await SerialDevice.connect(b.pair.host, { now: () => hostClock });
+    dev.send(cmd(1, 2));
+    b.advanceTo(b.clock + 20);
+    hostClock += 20;
+    b.advanceTo(b.clock + 10);
+    expect(dev.read()!.t).toBe(1_000_020);
+  });
+  it('stays connected when each sample acknowledges the command before the newest (commands in flight)', async () => {
+    const b = bench();
+    // A cable with transit time: host bytes reach the device only after the device's next sample went out.
+    const inFlight: Uint8Array[] = [];
+    let delay = false;
+    const host: ByteLink = {
+      write: (x) => (delay ? inFlight.push(x.slice()) : b.pair.host.write(x)),
+      onData: (fn) => b.pair.host.onData(fn),
+    };
+    const dev = await SerialDevice.connect(host, { now: b.now });
+    delay = true;
+    let acked = 0;
+    for (let seq = 0; seq < 50; seq++) {
+      dev.send(cmd(seq, 3));
+      b.advanceTo(b.clock + 10); // the sample of this window acknowledges the previous command only
+      for (const x of inFlight.splice(0)) b.pair.host.write(x);
+      const s = dev.read();
+      if (s !== undefined) acked = s.ackSeq;
+      expect(dev.state).toBe('connected');
+    }
+    expect(acked).toBe(48);
+    expect(dev.problems()).toEqual([]);
+  });
 });

@@ -5,6 +5,9 @@ import type { ByteLink } from './line-protocol/byte-link.js';
 /** A `ByteLink` over a serial port or a pseudo-terminal, opened raw (8N1). */
 export interface SerialPortLink extends ByteLink {
   readonly path: string;
+  /** False once the port closed (by `close()`, or because the device or pseudo-terminal went away). */
+  readonly isOpen: boolean;
+  /** Send what is buffered, then close. */
   close(): Promise<void>;
   /** Called once when the port closes or fails (cable pulled, device gone). */
   onClose(fn: (error?: Error) => void): void;
@@ -22,6 +25,9 @@ export async function openSerialLink(path: string, baudRate = 115_200): Promise<
   port.on('error', (e: Error) => closed?.(e));
   return {
     path,
+    get isOpen() {
+      return port.isOpen;
+    },
     write: (b) => {
       if (port.isOpen) port.write(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     },
@@ -35,7 +41,7 @@ export async function openSerialLink(path: string, baudRate = 115_200): Promise<
     close: () =>
       new Promise<void>((resolve) => {
         if (!port.isOpen) return resolve();
-        port.close(() => resolve());
+        port.drain(() => port.close(() => resolve()));
       }),
   };
 }

@@ -40,7 +40,15 @@ export interface StepInput {
   readonly telemetry?: Telemetry | undefined;
   readonly operator?: OperatorCommand | undefined;
   readonly verdict?: SupervisorVerdict | undefined;
+  /**
+   * The link to the device, for devices that can lose it (serial): 'down' while it is lost or not yet re-armed.
+   * Absent means up (a simulated device).
+   */
+  readonly link?: LinkInput | undefined;
 }
+
+/** What the runner tells the engine and the supervisor about the device link in one period. */
+export type LinkInput = 'up' | 'down';
 
 /** Static inputs of one session: the plan and the device it runs on. */
 export interface EngineConfig {
@@ -76,6 +84,8 @@ export interface EngineState {
   /** Charge with electrode A as anode (mA·ms). */
   readonly anodalMAms: number;
   readonly lastSampleSeq: number;
+  /** When the last fresh sample was read (ms). */
+  readonly lastFreshAt: number;
   readonly lastMeasured: number;
   /** Last load reading, Ω (NaN when unknown). */
   readonly load: number;
@@ -90,7 +100,9 @@ export interface EngineState {
   readonly reversalStage: ReversalStage | null;
   readonly stageSince: number;
   readonly pendingSwitch: boolean;
-  readonly pauseReason: 'contact' | 'operator' | null;
+  readonly pauseReason: 'contact' | 'operator' | 'link' | null;
+  /** When the device link was lost (ms), -1 while it is up: no command goes out, the device's lease ends the output. */
+  readonly linkLostAt: number;
   readonly pausedAt: number;
   readonly pauses: number;
   readonly resumeRequested: boolean;
@@ -122,6 +134,7 @@ function copyState(p: EngineState): MutableState {
     deliveredMAms: p.deliveredMAms,
     anodalMAms: p.anodalMAms,
     lastSampleSeq: p.lastSampleSeq,
+    lastFreshAt: p.lastFreshAt,
     lastMeasured: p.lastMeasured,
     load: p.load,
     closedSince: p.closedSince,
@@ -135,6 +148,7 @@ function copyState(p: EngineState): MutableState {
     stageSince: p.stageSince,
     pendingSwitch: p.pendingSwitch,
     pauseReason: p.pauseReason,
+    linkLostAt: p.linkLostAt,
     pausedAt: p.pausedAt,
     pauses: p.pauses,
     resumeRequested: p.resumeRequested,
@@ -231,6 +245,7 @@ export function startSession(cfg: EngineConfig, now: Millisecond): StepResult {
     deliveredMAms: 0,
     anodalMAms: 0,
     lastSampleSeq: -1,
+    lastFreshAt: now,
     lastMeasured: 0,
     load: NaN,
     closedSince: -1,
@@ -244,6 +259,7 @@ export function startSession(cfg: EngineConfig, now: Millisecond): StepResult {
     stageSince: -1,
     pendingSwitch: false,
     pauseReason: null,
+    linkLostAt: -1,
     pausedAt: -1,
     pauses: 0,
     resumeRequested: false,
@@ -300,8 +316,10 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   };
   const target = effectiveTarget(cfg);
 
-  // 1. Telemetry: dose from the measured current, and the circuit reading.
-  const tel = input.telemetry;
+  // 1. Telemetry: dose from the measured current, and the circuit reading. Nothing is read while the device link
+  // is down: a sample then cannot be trusted to describe the output now.
+  const linkDown = input.link === 'down';
+  const tel = linkDown ? undefined : input.telemetry;
   const fresh = tel !== undefined && tel.seq > prev.lastSampleSeq;
   let reading: ReturnType<typeof readCircuit>['reading'] = 'unknown';
   let measured = prev.lastMeasured;
@@ -312,6 +330,7 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
     s.deliveredMAms += q;
     if (tel.current > 0) s.anodalMAms += q;
     s.lastSampleSeq = tel.seq;
+    s.lastFreshAt = now;
     s.lastMeasured = measured;
     const r = readCircuit(tel, prev.command as MilliAmp, p.shortBelow, p.openAbove);
     reading = r.reading;
@@ -341,6 +360,46 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
     emit('ION_EVT_PAUSE', 'paused by the operator: ramping down, timer stopped');
   }
   if (op === 'resume' && s.phase === 'pause') s.resumeRequested = true;
+
+  // 3b. Device link. Lost: pause without a current step (nothing goes out; the device's lease ramps the output to
+  // zero by itself), count the charge the lease run-out delivers unseen, and resume only after the link is back and
+  // re-armed, from zero with the soft start, once contact is confirmed again.
+  if (linkDown && prev.linkLostAt < 0) {
+    s.linkLostAt = now;
+    const unseen = leaseRunOutCharge(cfg, prev, now);
+    s.deliveredMAms += unseen;
+    if (prev.polarity === '+') s.anodalMAms += unseen;
+    // The first sample after the gap counts one window, not the whole gap.
+    s.lastSampleSeq = -1;
+    const counted = unseen > 0 ? `; ${fmt(unseen / 60_000, 3)} mA·min estimated for the lease run-out counted` : '';
+    if (s.phase === 'ramp-up' || s.phase === 'treat' || s.phase === 'reversal') {
+      enterPause(s, p, 'link', now, enter);
+      emit(
+        'ION_EVT_PAUSE',
+        `device link lost: paused, timer stopped; the device's lease takes the output to zero${counted}`,
+      );
+    } else if (s.phase !== 'ramp-down') {
+      emit(
+        'ION_EVT_PAUSE',
+        `device link lost in ${s.phase}: output left to the device's lease, waiting for the link${counted}`,
+      );
+    }
+  } else if (!linkDown && prev.linkLostAt >= 0) {
+    s.linkLostAt = -1;
+    emit(
+      'ION_EVT_LINK_BACK',
+      `device link back and re-armed after ${fmt((now - prev.linkLostAt) / 1000, 1)} s: output from zero${s.phase === 'pause' ? ', soft start once contact is confirmed' : ''}`,
+    );
+  }
+  if (linkDown) {
+    s.closedSince = -1;
+    if (s.phase === 'precheck') s.stageSince = -1;
+    if (s.phase !== 'ramp-down' && now - s.linkLostAt > p.pauseTimeout * 1000) {
+      emit('ION_ERR_PAUSE_TIMEOUT', `device link lost for more than ${p.pauseTimeout} s: session ended`);
+      s.ending = 'aborted';
+      enter('ramp-down');
+    }
+  }
 
   // 4. Compliance: the device could not reach the command. Follow the reference down to what flows, so that a
   // falling load can never turn a waiting set point into a step of current.
@@ -479,9 +538,10 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
         s.stageSince = -1;
       }
       if (fresh) s.closedSince = reading === 'closed' ? (prev.closedSince >= 0 ? prev.closedSince : now) : -1;
-      const mayResume = s.pauseReason === 'contact' || s.resumeRequested;
+      const mayResume = s.pauseReason === 'contact' || s.pauseReason === 'link' || s.resumeRequested;
       if (
         mayResume &&
+        !linkDown &&
         !s.pendingSwitch &&
         s.closedSince >= 0 &&
         now - s.closedSince >= p.contactDebounce * 1000 &&
@@ -491,7 +551,9 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
           'ION_EVT_RESUME',
           s.pauseReason === 'operator'
             ? `resumed by the operator (load ${fmtOhm(s.load)}): soft start`
-            : `contact back (load ${fmtOhm(s.load)}): resuming with a soft start`,
+            : s.pauseReason === 'link'
+              ? `device re-armed, contact confirmed (load ${fmtOhm(s.load)}): resuming with a soft start`
+              : `contact back (load ${fmtOhm(s.load)}): resuming with a soft start`,
         );
         s.pauseReason = null;
         s.resumeRequested = false;
@@ -580,17 +642,37 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   const floor = Math.min(prev.command - room, measured + room);
   if (cmd < floor) cmd = Math.max(floor, 0);
   s.command = cmd;
-  s.lastReference = s.reference;
   // The output switch is open through the dead time of a reversal: the relay moves with no current at all.
   s.outputEnabled = !(s.phase === 'reversal' && s.reversalStage === 'dead');
+  if (linkDown) {
+    // No current is asked for while the link is down: whatever reaches the device after the re-arm starts at zero.
+    s.reference = 0;
+    s.command = 0;
+    s.outputEnabled = false;
+  }
+  s.lastReference = s.reference;
   s.seq = prev.seq + 1;
   return { state: s, command: commandOf(cfg, s), events: out.list() };
+}
+
+/**
+ * Charge the device delivers unseen by the host around a lost link (mA·ms): the current held from the last sample
+ * read until the loss was noticed (commands sent meanwhile may still arrive), then for one more lease, then the
+ * device's ramp to zero at its lease ramp. At the larger of the last command and the last measured current. An
+ * upper bound unless the device applies a command later than that, so the dose is not under-counted.
+ */
+function leaseRunOutCharge(cfg: EngineConfig, prev: EngineState, now: number): number {
+  if (!prev.outputEnabled) return 0;
+  const i = Math.max(prev.command, prev.lastMeasured);
+  if (!(i > 0)) return 0;
+  const held = Math.max(0, now - prev.lastFreshAt) + cfg.plan.lease;
+  return i * held + ((i * i) / (2 * cfg.device.leaseRamp)) * 1000;
 }
 
 function enterPause(
   s: MutableState,
   plan: SessionPlan,
-  reason: 'contact' | 'operator',
+  reason: 'contact' | 'operator' | 'link',
   now: number,
   enter: (p: Phase) => void,
 ): void {

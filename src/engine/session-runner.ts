@@ -7,6 +7,7 @@ import { SessionMetrics } from './session-metrics.js';
 import type {
   EngineConfig,
   EngineState,
+  LinkInput,
   OperatorCommand,
   Phase,
   SessionStatus,
@@ -108,6 +109,7 @@ export class SessionRun {
   private lastLimit = 0;
   private lastTel: Telemetry | undefined;
   private readonly maxT: number;
+  private linkNow: LinkInput = 'up';
 
   constructor(private readonly opts: SessionRunOptions) {
     const { plan, device } = opts;
@@ -157,16 +159,17 @@ export class SessionRun {
     const t = (device.now() + period) as Millisecond;
     hooks?.beforePeriod?.((t - this.t0) as Millisecond);
     device.advanceTo(t);
+    const link = this.checkLink();
     const tel = device.read();
     if (tel !== undefined) this.lastTel = tel;
     const prevPhase = this.engine.phase;
     const prevReference = this.engine.lastReference;
     let operator = hooks?.operator?.((t - this.t0) as Millisecond);
     if (operator === undefined && t >= this.maxT && !this.done) operator = 'abort';
-    const r = step(this.engineConfig, this.engine, { telemetry: tel, operator, verdict: this.verdict }, t);
+    const r = step(this.engineConfig, this.engine, { telemetry: tel, operator, verdict: this.verdict, link }, t);
     this.engine = r.state;
     this.record(r.events);
-    const checked = supervise(this.supervisorConfig, this.sup, tel, r.command, t);
+    const checked = supervise(this.supervisorConfig, this.sup, tel, r.command, t, link);
     this.sup = checked.state;
     this.verdict = checked.verdict;
     this.record(checked.events);
@@ -192,6 +195,33 @@ export class SessionRun {
         telemetry: tel,
       });
     }
+  }
+
+  /**
+   * The device link in this period, for devices that have one. A link that is back after a loss is re-armed here,
+   * by the runner, and only while the engine still runs; the device refuses while current flows, and the engine
+   * was told 'down' until now, so its first command after the re-arm starts from zero.
+   */
+  private checkLink(): LinkInput {
+    const link = this.opts.device.connection;
+    if (link === undefined) return 'up';
+    let state = link.state();
+    if (state === 'awaiting-rearm' && !this.done && link.rearm()) state = 'connected';
+    this.linkNow = state === 'connected' ? 'up' : 'down';
+    return this.linkNow;
+  }
+
+  /** The device link as of the last period: 'down' while it is lost or not yet re-armed. */
+  get linkState(): LinkInput {
+    return this.linkNow;
+  }
+
+  /**
+   * Record an event observed outside the engine and the supervisor (a device driver's note that its link dropped):
+   * it goes to the session's event list and its listeners like theirs.
+   */
+  note(e: SessionEvent): void {
+    this.record([e]);
   }
 
   /** Run up to `periods` control periods (fewer if the session ends). */

@@ -7,7 +7,7 @@ import type { SessionEvent } from './events.js';
 import { NO_EVENTS } from './events.js';
 import { MEASURABLE_CURRENT, readCircuit } from './load-reading.js';
 import type { SessionPlan } from './session-plan.js';
-import type { SupervisorVerdict } from './session-machine.js';
+import type { LinkInput, SupervisorVerdict } from './session-machine.js';
 
 /**
  * Limits of the supervisor that do not come from the plan. The hard limit sits below the device's 35 mA hardware
@@ -98,6 +98,13 @@ export interface SupervisorState {
   readonly capBoundAt: readonly number[];
   readonly doseReached: boolean;
   readonly durationCapReached: boolean;
+  /** When the device link went down (ms), -1 while it is up. */
+  readonly linkDownSince: number;
+  /**
+   * Seq of the first command let through after the link came back: until a sample acknowledges a later one, the
+   * lease-expired flag describes the gap (the lease lapsed while nothing could be sent), not a failure to renew.
+   */
+  readonly leaseFlagFrom: number;
 }
 
 type MutableSupervisorState = { -readonly [K in keyof SupervisorState]: SupervisorState[K] };
@@ -133,6 +140,8 @@ function copySupervisorState(p: SupervisorState): MutableSupervisorState {
     capBoundAt: p.capBoundAt,
     doseReached: p.doseReached,
     durationCapReached: p.durationCapReached,
+    linkDownSince: p.linkDownSince,
+    leaseFlagFrom: p.leaseFlagFrom,
   };
 }
 
@@ -173,16 +182,81 @@ export function startSupervisor(cfg: SupervisorConfig, now: Millisecond): Superv
     capBoundAt: CAPS.map(() => -Infinity),
     doseReached: false,
     durationCapReached: false,
+    linkDownSince: -1,
+    leaseFlagFrom: -1,
   });
 }
 
 const fmt = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+
+/** Beyond the plan's pause limit, how long a lost link may last before the supervisor latches a fault (ms). */
+const LINK_GRACE_MS = 10_000;
+
+/** One period with the device link down: output off, nothing read, the unseen lease run-out counted. */
+function linkDown(
+  cfg: SupervisorConfig,
+  prev: SupervisorState,
+  s: MutableSupervisorState,
+  wanted: DeviceCommand,
+  now: Millisecond,
+): SuperviseResult {
+  const { plan, device } = cfg;
+  let events: SessionEvent[] | null = null;
+  if (prev.linkDownSince < 0) {
+    s.linkDownSince = now;
+    // Unseen: the current held from the last sample until now (commands sent meanwhile may still arrive), then for
+    // one more lease, then the device's ramp to zero at its lease ramp.
+    const i = prev.lastEnabled
+      ? Math.max(prev.lastFinal, Number.isFinite(prev.lastRaw) ? Math.abs(prev.lastRaw) : 0)
+      : 0;
+    const held = Math.max(0, now - prev.lastFreshAt) + plan.lease;
+    s.deliveredMAms += i * held + ((i * i) / (2 * device.leaseRamp)) * 1000;
+  }
+  if (s.fault === null && now - s.linkDownSince > plan.pauseTimeout * 1000 + LINK_GRACE_MS) {
+    s.fault = 'ION_ERR_DEVICE_LINK';
+    events = [
+      {
+        t: (now - prev.startedAt) as Millisecond,
+        code: 'ION_ERR_DEVICE_LINK',
+        message: `device link lost for ${Math.round((now - s.linkDownSince) / 1000)} s: output off`,
+        source: 'supervisor',
+      },
+    ];
+  }
+  // Silence while the link is down is expected; the staleness clock restarts when it comes back.
+  s.lastFreshAt = now;
+  s.lastSampleSeq = -1;
+  s.zeroCount = 0;
+  s.mismatchSince = -1;
+  s.openCount = 0;
+  s.shortCount = 0;
+  s.wrongSignCount = 0;
+  s.stuckCount = 0;
+  s.lastRaw = NaN;
+  s.lastFinal = 0;
+  s.lastEnabled = false;
+  s.lastCommandAt = now;
+  s.limitBefore = prev.limit;
+  s.limit = 0;
+  return {
+    state: s,
+    command: { ...wanted, setpoint: 0 as MilliAmp, outputEnabled: false, polarity: prev.lastPolarity },
+    events: events ?? NO_EVENTS,
+    verdict: { fault: s.fault, doseReached: s.doseReached, durationCapReached: s.durationCapReached },
+    limit: 0 as MilliAmp,
+  };
+}
 
 /**
  * Check one control period: the newest telemetry (if any) and the command the engine wants to send. Returns the
  * command to send, which is the engine's with its current lowered to the smallest active cap, or the output
  * switched off on a latched fault. The supervisor never raises a current and never changes a polarity under
  * current.
+ *
+ * `link` is the device driver's word on its link (not the engine's): while it is 'down' the command is zero with
+ * the output off whatever the engine asks, the charge of the lease run-out is counted as delivered (an upper
+ * bound), and silence is not a staleness fault, because nothing reaches the device and its lease has taken the
+ * output to zero. A link down for longer than the plan's pause limit plus `linkGrace` is a fault.
  */
 export function supervise(
   cfg: SupervisorConfig,
@@ -190,9 +264,15 @@ export function supervise(
   tel: Telemetry | undefined,
   wanted: DeviceCommand,
   now: Millisecond,
+  link: LinkInput = 'up',
 ): SuperviseResult {
   const { plan, device, limits } = cfg;
   const s = copySupervisorState(prev);
+  if (link === 'down') return linkDown(cfg, prev, s, wanted, now);
+  if (prev.linkDownSince >= 0) {
+    s.linkDownSince = -1;
+    s.leaseFlagFrom = wanted.seq;
+  }
   const t = (now - prev.startedAt) as Millisecond;
   let events: SessionEvent[] | null = null;
   const emit = (code: ErrorCode, message: string): void => {
@@ -227,7 +307,7 @@ export function supervise(
       trip('ION_ERR_STALE_TELEMETRY', `telemetry ${now - tel.t} ms old (limit ${limits.staleAfter} ms): output off`);
     }
     if (tel.flags.tripped) trip('ION_ERR_HW_TRIP', `device hardware trip at ≥ ${device.hardTrip} mA: output off`);
-    if (tel.flags.leaseExpired) {
+    if (tel.flags.leaseExpired && tel.ackSeq > s.leaseFlagFrom) {
       trip('ION_ERR_LEASE_EXPIRED', 'device lease expired: the host stopped renewing its command; output off');
     }
     const peak = Math.abs(tel.peakCurrent);

@@ -34,6 +34,8 @@ export const catalogue = {
   ION_EVT_TREAT: { severity: 'info', title: 'Target current reached' },
   ION_EVT_PAUSE: { severity: 'pause', title: 'Paused' },
   ION_EVT_RESUME: { severity: 'info', title: 'Resumed with a soft start' },
+  ION_EVT_LINK_LOST: { severity: 'pause', title: "Device link lost; output left to the device's lease" },
+  ION_EVT_LINK_BACK: { severity: 'info', title: 'Device link back and re-armed; output from zero' },
   ION_EVT_REVERSAL: { severity: 'info', title: 'Polarity reversal' },
   ION_EVT_RAMP_DOWN: { severity: 'info', title: 'Ramp-down' },
   ION_EVT_COMPLETE: { severity: 'info', title: 'Session complete' },
