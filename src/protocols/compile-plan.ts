@@ -70,6 +70,11 @@ export function polarityFor(protocol: Protocol, agentCharge: AgentCharge | undef
 
 /** Leases cover this many control periods: a host that misses them has stopped. */
 const LEASE_PERIODS = 5;
+/**
+ * And never less than 100 ms (docs/safety.md): a fast device (100 Hz, 10 ms periods) would otherwise lapse its lease
+ * whenever the host's operating system does not schedule it for 50 ms, which a loaded computer does.
+ */
+const MIN_LEASE_MS = 100;
 
 function waveformOf(mode: ProtocolMode): Waveform {
   const w = mode.waveform;
@@ -207,6 +212,6 @@ export function compilePlan(protocol: Protocol, choices: PlanChoices, device: De
     contactTimeout: protocol.contact_timeout_s.value as Second,
     pauseTimeout: protocol.pause_timeout_s.value as Second,
     controlPeriod: device.samplePeriod,
-    lease: (device.samplePeriod * LEASE_PERIODS) as Millisecond,
+    lease: Math.max(device.samplePeriod * LEASE_PERIODS, MIN_LEASE_MS) as Millisecond,
   };
 }
