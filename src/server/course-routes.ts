@@ -100,7 +100,7 @@ const NewCourse = CourseOptionsSchema.extend({
 const SeqParams = z.object({ id: z.string().min(1).max(100), seq: z.coerce.number().int().min(1).max(100_000) });
 const SessionPatch = z.strictObject({ status: z.enum(['missed', 'cancelled']) });
 
-const sessionView = (r: PlannedSessionRow) => ({
+export const sessionView = (r: PlannedSessionRow) => ({
   id: r.id,
   seq: r.seq,
   phase: r.phase,

@@ -8,15 +8,13 @@
  * the zone a course of it is planned for).
  */
 import { z } from 'zod';
-import { PLANNED_SESSION_STATUSES } from '../clinic/planned-session-history.js';
-import type { PlannedSessionStatus } from '../clinic/planned-session-history.js';
 import { IontoError } from '../errors/catalogue.js';
 import { protocolLibrary } from '../protocols/protocol-library.js';
-import { appendAuditMany, MAX_PAGE, pageLimit } from '../store/index.js';
+import { appendAuditMany, listClinicPlannedSessionsInRange, MAX_PAGE } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import type { App, ServerContext } from './app-types.js';
 import { requireRole, STAFF_ROLES } from './authentication.js';
-import { PlannedSessionSchema } from './course-routes.js';
+import { PlannedSessionSchema, sessionView } from './course-routes.js';
 import { audited } from './patient-access.js';
 
 /** The longest range one request may ask for, in days (a month of a dashboard's calendar). */
@@ -44,62 +42,21 @@ export const ClinicPlannedSessionSchema = PlannedSessionSchema.extend({
 });
 type ClinicPlannedSession = z.infer<typeof ClinicPlannedSessionSchema>;
 
-const PLANNED_STATUSES = new Set<string>(PLANNED_SESSION_STATUSES);
-
 const dayNumber = (date: string): number => Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10));
 
 /** Days from `from` to `to`, both counted. */
 export const daysInRange = (from: string, to: string): number => (dayNumber(to) - dayNumber(from)) / 86_400_000 + 1;
 
-/** The keyset of a row: its start instant and id (base64url JSON), so each row is on exactly one page. */
-const encodeKey = (startsAt: string, id: string): string =>
-  Buffer.from(JSON.stringify([startsAt, id]), 'utf8').toString('base64url');
-
-function decodeKey(cursor: string): [string, string] {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
-  } catch {
-    // falls through to the refusal
-  }
-  throw new IontoError('ION_ERR_OUT_OF_RANGE', 'the cursor is not one this list issued', { field: 'cursor' });
-}
-
-/** One page of a clinic's planned sessions with a local date in [from, to], by start time then id. */
+/** One page of a clinic's planned sessions with a local date in [from, to], as the route answers them. */
 async function clinicPlannedSessions(
   tx: Store,
   clinicId: string,
   range: { from: string; to: string },
   page: { limit?: number; cursor?: string },
 ): Promise<{ items: ClinicPlannedSession[]; next: string | undefined }> {
-  const limit = pageLimit(page.limit);
-  let q = tx.db
-    .selectFrom('planned_sessions as ps')
-    .innerJoin('courses as c', 'c.id', 'ps.course_id')
-    .innerJoin('patients as p', 'p.id', 'c.patient_id')
-    .selectAll('ps')
-    .select(['c.protocol as protocol', 'c.time_zone as time_zone', 'p.id as patient_id', 'p.name as patient_name'])
-    .where('p.clinic_id', '=', clinicId)
-    .where('ps.local_date', '>=', range.from)
-    .where('ps.local_date', '<=', range.to)
-    .orderBy('ps.starts_at')
-    .orderBy('ps.id')
-    .limit(limit + 1);
-  if (page.cursor !== undefined) {
-    const [at, id] = decodeKey(page.cursor);
-    q = q.where((eb) =>
-      eb.or([eb('ps.starts_at', '>', at), eb.and([eb('ps.starts_at', '=', at), eb('ps.id', '>', id)])]),
-    );
-  }
-  const rows = await q.execute();
-  const items = rows.slice(0, limit).map((r) => ({
-    id: r.id,
-    seq: r.seq,
-    phase: r.phase,
-    local_date: r.local_date,
-    starts_at: r.starts_at,
-    status: (PLANNED_STATUSES.has(r.status) ? r.status : 'planned') as PlannedSessionStatus,
-    version: r.version,
+  const rows = await listClinicPlannedSessionsInRange(tx, clinicId, range, page);
+  const items = rows.items.map((r) => ({
+    ...sessionView(r),
     course_id: r.course_id,
     patient_id: r.patient_id,
     patient_name: r.patient_name,
@@ -107,8 +64,7 @@ async function clinicPlannedSessions(
     zone: protocolLibrary().get(r.protocol)?.default_zone ?? null,
     time_zone: r.time_zone,
   }));
-  const last = rows.length > limit ? items.at(-1) : undefined;
-  return { items, next: last === undefined ? undefined : encodeKey(last.starts_at, last.id) };
+  return { items, next: rows.next };
 }
 
 export function planningRoutes(app: App, ctx: ServerContext): void {

@@ -205,6 +205,50 @@ export async function listOpenPlannedSessions(
   return { items, next: rows.length > limit && last ? encodeKey(last.local_date, last.id) : undefined };
 }
 
+/** A planned session of a clinic with its course's protocol and zone and its patient (the dashboard's day list). */
+export interface ClinicPlannedSession extends Row<'planned_sessions'> {
+  protocol: string;
+  /** The course's zone, the one its local dates are in. */
+  time_zone: string;
+  patient_id: string;
+  patient_name: string;
+}
+
+/**
+ * One page of a clinic's planned sessions, any status, whose local date lies in [from, to], by start instant then id
+ * (keyset paging: each row on exactly one page).
+ */
+export async function listClinicPlannedSessionsInRange(
+  store: Store,
+  clinicId: string,
+  range: { from: string; to: string },
+  page: PageRequest = {},
+): Promise<Page<ClinicPlannedSession>> {
+  const limit = pageLimit(page.limit);
+  let q = store.db
+    .selectFrom('planned_sessions as ps')
+    .innerJoin('courses as c', 'c.id', 'ps.course_id')
+    .innerJoin('patients as p', 'p.id', 'c.patient_id')
+    .selectAll('ps')
+    .select(['c.protocol as protocol', 'c.time_zone as time_zone', 'p.id as patient_id', 'p.name as patient_name'])
+    .where('p.clinic_id', '=', clinicId)
+    .where('ps.local_date', '>=', assertLocalDate(range.from))
+    .where('ps.local_date', '<=', assertLocalDate(range.to))
+    .orderBy('ps.starts_at')
+    .orderBy('ps.id')
+    .limit(limit + 1);
+  if (page.cursor !== undefined) {
+    const [at, id] = decodeKey(page.cursor);
+    q = q.where((eb) =>
+      eb.or([eb('ps.starts_at', '>', at), eb.and([eb('ps.starts_at', '=', at), eb('ps.id', '>', id)])]),
+    );
+  }
+  const rows = await q.execute();
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, next: rows.length > limit && last ? encodeKey(last.starts_at, last.id) : undefined };
+}
+
 /** Every planned session of every course of a patient, in date order. */
 export async function listPatientPlannedSessions(
   store: Store,
