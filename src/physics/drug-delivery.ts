@@ -187,6 +187,16 @@ function check(name: string, value: number, lo: number, hi: number, unit: string
   }
 }
 
+/**
+ * Electrons per electrode area an Ag/AgCl anode may pass before the vehicle runs out of the anion it takes up,
+ * µmol/cm²: 80 % of the vehicle's counter-ion (counter-ion mM × vehicle thickness). None at a cathode (it releases
+ * Cl⁻) or with an inert electrode (it electrolyses water).
+ */
+export function anodeChargeCapacity_umol_per_cm2(drug: DrugSpec, electrode: DrugElectrode): number | null {
+  if (drug.pole !== 'anode' || electrode !== 'ag-agcl') return null;
+  return 0.8 * drug.counterIon.mM * drug.vehicleThickness_cm;
+}
+
 export function simulateDrugDelivery(input: DrugDeliveryInput): DrugDeliveryResult {
   const drug = DRUGS[input.drug];
   if (drug === undefined) {
@@ -214,15 +224,9 @@ export function simulateDrugDelivery(input: DrugDeliveryInput): DrugDeliveryResu
       allowed: ['ag-agcl', 'inert'],
     });
   }
-  if (drug.pole === 'anode' && electrode === 'ag-agcl') {
-    const capacity = drug.counterIon.mM * drug.vehicleThickness_cm; // µmol/cm²
-    check(
-      'charge density (current × minutes / area)',
-      chargeDensity_umol,
-      0,
-      0.8 * capacity,
-      'µmol e⁻/cm² for this vehicle',
-    );
+  const capacity = anodeChargeCapacity_umol_per_cm2(drug, electrode);
+  if (capacity !== null) {
+    check('charge density (current × minutes / area)', chargeDensity_umol, 0, capacity, 'µmol e⁻/cm² for this vehicle');
   }
 
   const problem = deliveryProblem(drug, density, DEFAULT_CELLS, electrode);

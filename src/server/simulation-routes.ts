@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { IontoError } from '../errors/catalogue.js';
 import type { ErrorCode } from '../errors/catalogue.js';
-import { DELIVERY_LIMITS } from '../physics/drug-delivery.js';
+import { anodeChargeCapacity_umol_per_cm2, DELIVERY_LIMITS } from '../physics/drug-delivery.js';
 import type { DrugDeliveryResult, DrugElectrode } from '../physics/drug-delivery.js';
 import { DRUGS, DRUG_IDS } from '../physics/drugs.js';
 import type { DrugSpec } from '../physics/drugs.js';
@@ -40,15 +40,10 @@ export const MODEL_SOURCES =
   'corneum, viable epidermis and dermis [29][31] with capillary clearance; limits: ≤ 1 mA/cm², twice the ≈ 0.5 ' +
   'mA/cm² proposed human maximum [68] (reference/physics.md)';
 
-/**
- * Charge per electrode area an Ag/AgCl anode may pass before the vehicle runs out of the anion it takes up, mA·min/cm²:
- * 80 % of the vehicle's counter-ion (counter-ion mM × vehicle thickness, µmol/cm²), the limit simulateDrugDelivery
- * checks; none at a cathode (it releases Cl⁻) or with an inert electrode (it electrolyses water).
- */
+/** The physics layer's anode charge capacity (anodeChargeCapacity_umol_per_cm2) as charge per area, mA·min/cm². */
 export function chargeLimit_mAmin_per_cm2(drug: DrugSpec, electrode: DrugElectrode = 'ag-agcl'): number | null {
-  if (drug.pole !== 'anode' || electrode !== 'ag-agcl') return null;
-  const umolPerCm2 = 0.8 * drug.counterIon.mM * drug.vehicleThickness_cm;
-  return (umolPerCm2 * 1e-6 * FARADAY * 1000) / 60;
+  const umolPerCm2 = anodeChargeCapacity_umol_per_cm2(drug, electrode);
+  return umolPerCm2 === null ? null : (umolPerCm2 * 1e-6 * FARADAY * 1000) / 60;
 }
 
 const DrugSchema = z.object({
