@@ -139,6 +139,7 @@ const ROWS: Row[] = [
   // CF sweat tests (laboratory roles)
   ['POST /api/patients/:id/sweat-tests', '401 403  ok  ok 403 403 403 404 401 403', (f) => ({ url: `/api/patients/${f.w.patients.ownA.id}/sweat-tests`, payload: {} })],
   ['GET /api/patients/:id/sweat-tests',  '401 403  ok  ok 403 403 403 404 401 403', (f) => ({ url: `/api/patients/${f.w.patients.ownA.id}/sweat-tests` })],
+  ['GET /api/sweat-tests',               '401 403  ok  ok 403 403 403  ok 401 403', () => ({ url: '/api/sweat-tests?status=ordered,in_progress' })],
   ['GET /api/sweat-tests/:id',           '401 403  ok  ok 403 403 403 404 401 403', (f) => ({ url: `/api/sweat-tests/${f.ids.sweatTest}` })],
   ['POST /api/sweat-tests/:id/eligibility', '401 403  ok  ok 403 403 403 404 401 403', async (f) => ({ url: `/api/sweat-tests/${await f.freshSweatTest()}/eligibility`, headers: { 'if-match': '"1"' }, payload: { weight_kg: 20, answers: Object.fromEntries(sweatTestScreeningItems().map((i) => [i, false])) } })],
   ['POST /api/sweat-tests/:id/stimulations', '401 403 409 409 403 403 403 404 401 403', (f) => ({ url: `/api/sweat-tests/${f.ids.sweatTest}/stimulations`, headers: { 'if-match': '"1"' }, payload: { side: 'left', session_id: f.ids.session } })],

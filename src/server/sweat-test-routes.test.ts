@@ -183,6 +183,37 @@ describe.each(TEST_BACKENDS)('sweat-test API on $name', (backend) => {
     }
   });
 
+  it("lists the clinic's tests with the patient's name for the worklist, filtered by status, never another clinic's", async () => {
+    const open = await eligibleTest();
+    const ordered = await post(nurse, `/api/patients/${w.patients.otherA.id}/sweat-tests`, {
+      indication: 'meconium ileus',
+      requesting_physician: 'Dr. Quinn',
+    });
+    expect(ordered.statusCode).toBe(201);
+    const all = await get(nurse, '/api/sweat-tests');
+    expect(all.statusCode).toBe(200);
+    const rows = all.json().items as { id: string; status: string; patient_name: string }[];
+    expect(rows.map((r) => [r.id, r.status, r.patient_name]).sort()).toEqual(
+      [
+        [open.id, 'in_progress', w.patients.ownA.name],
+        [ordered.json().id, 'ordered', w.patients.otherA.name],
+      ].sort(),
+    );
+    const inProgress = await get(nurse, '/api/sweat-tests?status=in_progress');
+    expect(inProgress.json().items.map((r: { id: string }) => r.id)).toEqual([open.id]);
+    const paged = await get(nurse, '/api/sweat-tests?limit=1');
+    expect(paged.json().items).toHaveLength(1);
+    const rest = await get(nurse, `/api/sweat-tests?limit=1&cursor=${encodeURIComponent(paged.json().next)}`);
+    expect(rest.json().items).toHaveLength(1);
+    expect(rest.json().items[0].id).not.toBe(paged.json().items[0].id);
+    // Clinic B sees none of clinic A's tests.
+    const nurseB = await signIn(w.app, 'nurse@b.test');
+    expect((await get(nurseB, '/api/sweat-tests')).json().items).toEqual([]);
+    const bad = await get(nurse, '/api/sweat-tests?status=in_progress,lost');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].path).toContain('/querystring/status');
+  });
+
   it('every read and write leaves an audit entry on the patient', async () => {
     const before = (await listAudit(w.store, { limit: 10_000 })).length;
     const { id } = await eligibleTest();

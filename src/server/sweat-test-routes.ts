@@ -25,10 +25,12 @@ import {
 import { SweatTestDataSchema } from '../clinic/sweat-test-schema.js';
 import type { Patient, Store, SweatTestRecord, User } from '../store/index.js';
 import {
+  appendAuditMany,
   createSweatTest,
   findRow,
   fromJsonText,
   getSession,
+  listClinicSweatTests,
   listSweatTests,
   MAX_PAGE,
   updateSweatTest,
@@ -203,6 +205,51 @@ export function sweatTestRoutes(app: App, ctx: ServerContext): void {
       });
       const now = ctx.now();
       const items = page.items.map((t) => out(t, now));
+      return page.next === undefined ? { items } : { items, next: page.next };
+    },
+  );
+
+  app.get(
+    '/api/sweat-tests',
+    {
+      schema: {
+        summary:
+          "One page of the clinic's sweat tests with their patient's name (the lab's worklist); status keeps only " +
+          'tests in the states it names, comma-separated',
+        querystring: z.strictObject({
+          limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
+          cursor: z.string().max(200).optional(),
+          status: z
+            .string()
+            .max(200)
+            .transform((s) => s.split(','))
+            .pipe(z.array(z.enum(SWEAT_TEST_STATUSES)).min(1))
+            .optional(),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(SweatTestSchema.extend({ patient_name: z.string() })),
+            next: z.string().optional(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const user = requireRole(request, LAB_ROLES);
+      if (user.clinic_id === null) return { items: [] };
+      const clinicId = user.clinic_id;
+      const { limit, cursor, status } = request.query;
+      const page = await audited(store, user, async (tx) => {
+        const result = await listClinicSweatTests(tx, clinicId, { limit, cursor }, status);
+        const patients = [...new Set(result.items.map((t) => t.patient_id))];
+        await appendAuditMany(
+          tx,
+          patients.map((id) => ({ actor: user.id, action: 'sweat_test.list', entity: 'patients', entity_id: id })),
+        );
+        return result;
+      });
+      const now = ctx.now();
+      const items = page.items.map((t) => ({ ...out(t, now), patient_name: t.patient_name }));
       return page.next === undefined ? { items } : { items, next: page.next };
     },
   );

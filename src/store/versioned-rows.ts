@@ -36,8 +36,8 @@ export const DEFAULT_PAGE = 50;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const untyped = (store: Store): Kysely<any> => store.db as unknown as Kysely<any>;
 
-const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
-const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
+export const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
+export const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
 
 export function pageLimit(limit: number | undefined): number {
   const n = limit ?? DEFAULT_PAGE;
