@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Suspense, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, onUnauthenticated, setCsrfToken } from './api';
 import { AuthProvider, type User } from './auth';
 import { ErrorBox, Loading } from './components/ui';
@@ -118,7 +118,9 @@ function Shell({ user, signOut }: { user: User; signOut: () => Promise<void> }) 
       </nav>
       <main id="main" className="content">
         {Current ? (
-          <Current key={route.page} />
+          <Suspense fallback={<Loading />}>
+            <Current key={route.page} />
+          </Suspense>
         ) : (
           <section className="page">
             <h1>{t('common.pageNotFound')}</h1>

@@ -1,27 +1,22 @@
-import type { ComponentType } from 'react';
+import { lazy, type ComponentType } from 'react';
 import type { Role } from '../auth';
 import type { MessageKey } from '../i18n';
 import type { PageName } from '../router';
-import { DashboardPage } from './dashboard';
-import { IntakePage } from './intake';
-import { PatientPage } from './patient';
-import { PatientsPage } from './patients';
-import { ProtocolsPage } from './protocols';
-import { SessionPage } from './session';
-import { SettingsPage } from './settings';
-import { SimulatorPage } from './simulator';
-import { SweatTestsPage } from './sweat-tests';
+// Each page is its own chunk, loaded when first shown: a phone downloads the sign-in and shell first, and the chart
+// library only with a page that draws one.
+const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) =>
+  lazy(async () => ({ default: (await load())[name] }));
 
 export const PAGES: Record<Exclude<PageName, 'sign-in'>, ComponentType> = {
-  dashboard: DashboardPage,
-  patients: PatientsPage,
-  intake: IntakePage,
-  patient: PatientPage,
-  session: SessionPage,
-  'sweat-tests': SweatTestsPage,
-  simulator: SimulatorPage,
-  protocols: ProtocolsPage,
-  settings: SettingsPage,
+  dashboard: page(() => import('./dashboard'), 'DashboardPage'),
+  patients: page(() => import('./patients'), 'PatientsPage'),
+  intake: page(() => import('./intake'), 'IntakePage'),
+  patient: page(() => import('./patient'), 'PatientPage'),
+  session: page(() => import('./session'), 'SessionPage'),
+  'sweat-tests': page(() => import('./sweat-tests'), 'SweatTestsPage'),
+  simulator: page(() => import('./simulator'), 'SimulatorPage'),
+  protocols: page(() => import('./protocols'), 'ProtocolsPage'),
+  settings: page(() => import('./settings'), 'SettingsPage'),
 };
 
 const STAFF: readonly Role[] = ['admin', 'clinician', 'nurse'];
