@@ -151,7 +151,7 @@ export async function listOutcomesInWindow(
   return { items, next: rows.length > limit && last ? encodeKey(last.recorded_at, last.id) : undefined };
 }
 
-/** A planned session with what a worklist needs to show it: its course's protocol and zone, and the patient. */
+/** A planned session with what a worklist or the dashboard needs to show it: its course's protocol and zone, and the patient. */
 export interface OpenPlannedSession extends Row<'planned_sessions'> {
   protocol: string;
   /** The course's zone, the one its local dates are in (the patient's when the course was planned). */
@@ -160,6 +160,15 @@ export interface OpenPlannedSession extends Row<'planned_sessions'> {
   /** The patient's name, for lists staff read (the dashboard). */
   patient_name: string;
 }
+
+/** Planned sessions joined to their course (protocol, zone) and patient (id, name): the rows of the lists below. */
+const plannedWithCourse = (store: Store) =>
+  store.db
+    .selectFrom('planned_sessions as ps')
+    .innerJoin('courses as c', 'c.id', 'ps.course_id')
+    .innerJoin('patients as p', 'p.id', 'c.patient_id')
+    .selectAll('ps')
+    .select(['c.protocol as protocol', 'c.time_zone as time_zone', 'p.id as patient_id', 'p.name as patient_name']);
 
 export interface OpenSessionFilter {
   /** Status of the planned sessions ('planned' for the ones not yet done, missed or cancelled). */
@@ -180,12 +189,7 @@ export async function listOpenPlannedSessions(
   page: PageRequest = {},
 ): Promise<Page<OpenPlannedSession>> {
   const limit = pageLimit(page.limit);
-  let q = store.db
-    .selectFrom('planned_sessions as ps')
-    .innerJoin('courses as c', 'c.id', 'ps.course_id')
-    .innerJoin('patients as p', 'p.id', 'c.patient_id')
-    .selectAll('ps')
-    .select(['c.protocol as protocol', 'c.time_zone as time_zone', 'p.id as patient_id', 'p.name as patient_name'])
+  let q = plannedWithCourse(store)
     .where('ps.status', '=', filter.status)
     .where('ps.local_date', '<=', assertLocalDate(filter.onOrBefore))
     .orderBy('ps.local_date')
@@ -205,15 +209,6 @@ export async function listOpenPlannedSessions(
   return { items, next: rows.length > limit && last ? encodeKey(last.local_date, last.id) : undefined };
 }
 
-/** A planned session of a clinic with its course's protocol and zone and its patient (the dashboard's day list). */
-export interface ClinicPlannedSession extends Row<'planned_sessions'> {
-  protocol: string;
-  /** The course's zone, the one its local dates are in. */
-  time_zone: string;
-  patient_id: string;
-  patient_name: string;
-}
-
 /**
  * One page of a clinic's planned sessions, any status, whose local date lies in [from, to], by start instant then id
  * (keyset paging: each row on exactly one page).
@@ -223,14 +218,9 @@ export async function listClinicPlannedSessionsInRange(
   clinicId: string,
   range: { from: string; to: string },
   page: PageRequest = {},
-): Promise<Page<ClinicPlannedSession>> {
+): Promise<Page<OpenPlannedSession>> {
   const limit = pageLimit(page.limit);
-  let q = store.db
-    .selectFrom('planned_sessions as ps')
-    .innerJoin('courses as c', 'c.id', 'ps.course_id')
-    .innerJoin('patients as p', 'p.id', 'c.patient_id')
-    .selectAll('ps')
-    .select(['c.protocol as protocol', 'c.time_zone as time_zone', 'p.id as patient_id', 'p.name as patient_name'])
+  let q = plannedWithCourse(store)
     .where('p.clinic_id', '=', clinicId)
     .where('ps.local_date', '>=', assertLocalDate(range.from))
     .where('ps.local_date', '<=', assertLocalDate(range.to))
