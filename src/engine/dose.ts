@@ -13,3 +13,12 @@ export const rampDownCharge = (i: MilliAmp, slope: MilliAmpPerSecond): MilliAmpM
  */
 export const currentForRemainingCharge = (remaining: MilliAmpMinute, slope: MilliAmpPerSecond): MilliAmp =>
   (remaining > 0 ? Math.sqrt(2 * slope * remaining * 60) : 0) as MilliAmp;
+
+/**
+ * Charge a device delivers unseen by the host around a lost link, mA·ms: the current `i` held for `heldMs` (from the
+ * last sample read until the loss was noticed, as commands sent meanwhile may still arrive, plus one more lease), then
+ * the device's own ramp to zero at its lease ramp. Engine and supervisor each count it from their own readings: an
+ * upper bound unless the device applies a command later than that, so the dose is not under-counted.
+ */
+export const unseenLinkCharge = (i: number, heldMs: number, leaseRamp: MilliAmpPerSecond): number =>
+  i > 0 ? i * Math.max(0, heldMs) + rampDownCharge(i as MilliAmp, leaseRamp) * 60_000 : 0;

@@ -2,7 +2,7 @@ import type { DeviceCommand, DeviceInfo, Polarity, Telemetry } from '../device/d
 import { dutyOf } from '../device/device.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { MilliAmp, MilliAmpMinute, Millisecond } from '../units/quantities.js';
-import { rampDownCharge } from './dose.js';
+import { rampDownCharge, unseenLinkCharge } from './dose.js';
 import type { SessionEvent } from './events.js';
 import { NO_EVENTS } from './events.js';
 import { measuredCurrent, readCircuit } from './load-reading.js';
@@ -366,7 +366,14 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   // re-armed, from zero with the soft start, once contact is confirmed again.
   if (linkDown && prev.linkLostAt < 0) {
     s.linkLostAt = now;
-    const unseen = leaseRunOutCharge(cfg, prev, now);
+    // At the larger of the last command and the last measured current (dose.ts: unseenLinkCharge).
+    const unseen = prev.outputEnabled
+      ? unseenLinkCharge(
+          Math.max(prev.command, prev.lastMeasured),
+          now - prev.lastFreshAt + cfg.plan.lease,
+          cfg.device.leaseRamp,
+        )
+      : 0;
     s.deliveredMAms += unseen;
     if (prev.polarity === '+') s.anodalMAms += unseen;
     // The first sample after the gap counts one window, not the whole gap.
@@ -653,20 +660,6 @@ export function step(cfg: EngineConfig, prev: EngineState, input: StepInput, now
   s.lastReference = s.reference;
   s.seq = prev.seq + 1;
   return { state: s, command: commandOf(cfg, s), events: out.list() };
-}
-
-/**
- * Charge the device delivers unseen by the host around a lost link (mA·ms): the current held from the last sample
- * read until the loss was noticed (commands sent meanwhile may still arrive), then for one more lease, then the
- * device's ramp to zero at its lease ramp. At the larger of the last command and the last measured current. An
- * upper bound unless the device applies a command later than that, so the dose is not under-counted.
- */
-function leaseRunOutCharge(cfg: EngineConfig, prev: EngineState, now: number): number {
-  if (!prev.outputEnabled) return 0;
-  const i = Math.max(prev.command, prev.lastMeasured);
-  if (!(i > 0)) return 0;
-  const held = Math.max(0, now - prev.lastFreshAt) + cfg.plan.lease;
-  return i * held + ((i * i) / (2 * cfg.device.leaseRamp)) * 1000;
 }
 
 function enterPause(

@@ -2,7 +2,7 @@ import type { DeviceCommand, DeviceInfo, Polarity, Telemetry } from '../device/d
 import { dutyOf } from '../device/device.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { MilliAmp, MilliAmpMinute, Millisecond } from '../units/quantities.js';
-import { currentForRemainingCharge } from './dose.js';
+import { currentForRemainingCharge, unseenLinkCharge } from './dose.js';
 import type { SessionEvent } from './events.js';
 import { NO_EVENTS } from './events.js';
 import { MEASURABLE_CURRENT, readCircuit } from './load-reading.js';
@@ -204,13 +204,11 @@ function linkDown(
   let events: SessionEvent[] | null = null;
   if (prev.linkDownSince < 0) {
     s.linkDownSince = now;
-    // Unseen: the current held from the last sample until now (commands sent meanwhile may still arrive), then for
-    // one more lease, then the device's ramp to zero at its lease ramp.
+    // Unseen (dose.ts: unseenLinkCharge), at the larger of the last command let through and the last reading.
     const i = prev.lastEnabled
       ? Math.max(prev.lastFinal, Number.isFinite(prev.lastRaw) ? Math.abs(prev.lastRaw) : 0)
       : 0;
-    const held = Math.max(0, now - prev.lastFreshAt) + plan.lease;
-    s.deliveredMAms += i * held + ((i * i) / (2 * device.leaseRamp)) * 1000;
+    s.deliveredMAms += unseenLinkCharge(i, now - prev.lastFreshAt + plan.lease, device.leaseRamp);
   }
   if (s.fault === null && now - s.linkDownSince > plan.pauseTimeout * 1000 + LINK_GRACE_MS) {
     s.fault = 'ION_ERR_DEVICE_LINK';
