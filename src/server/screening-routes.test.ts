@@ -20,6 +20,8 @@ describe.each(TEST_BACKENDS)('screening routes on $name', (backend) => {
     const s = res.json();
     expect(s).toMatchObject({ protocol: 'tapwater-palms', result: 'refused', zone: 'palms', mode: 'dc' });
     expect(s.answered_at).toBe('2026-03-02T08:00:00.000Z');
+    // The last instant it lets a session start: 180 days later, the rule the session check applies.
+    expect(s.valid_until).toBe('2026-08-29T08:00:00.000Z');
     const pacemaker = s.reasons.find((r: { item: string }) => r.item === 'pacemaker');
     expect(pacemaker).toMatchObject({ effect: 'refuse' });
     expect(pacemaker.source.length).toBeGreaterThan(0);

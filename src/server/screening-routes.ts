@@ -13,6 +13,7 @@ import type { App, ServerContext } from './app-types.js';
 import { requireRole, requireUser, STAFF_ROLES } from './authentication.js';
 import { audit, audited, etagOf, notFoundAs, visiblePatient } from './patient-access.js';
 import { IdParams } from './request-schemas.js';
+import { screeningValidUntil } from './session-eligibility.js';
 
 export const ScreeningReasonSchema = z.object({
   item: z.string(),
@@ -29,6 +30,8 @@ export const ScreeningSchema = z.object({
   result: z.enum(['allowed', 'precautions', 'refused']),
   reasons: z.array(ScreeningReasonSchema),
   answered_at: z.string(),
+  /** The last instant this screening lets a session start (answered_at + SCREENING_VALID_DAYS). */
+  valid_until: z.string(),
   /** The zone and mode screened: in the answer to the POST that ran the screening. */
   zone: z.string().optional(),
   mode: z.string().optional(),
@@ -51,7 +54,10 @@ export const PageQuery = z.strictObject({
   cursor: z.string().max(400).optional(),
 });
 
-const view = (s: ScreeningRecord) => s as z.infer<typeof ScreeningSchema>;
+const view = (s: ScreeningRecord): z.infer<typeof ScreeningSchema> => ({
+  ...(s as Omit<z.infer<typeof ScreeningSchema>, 'valid_until'>),
+  valid_until: screeningValidUntil(s.answered_at),
+});
 
 export function screeningRoutes(app: App, ctx: ServerContext): void {
   const { store } = ctx;

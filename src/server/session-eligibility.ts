@@ -26,6 +26,10 @@ export const SCREENING_VALID_DAYS = 180;
 
 const DAY_MS = 86_400_000;
 
+/** The last instant a screening answered at `answeredAt` lets a session start (ISO 8601, UTC). */
+export const screeningValidUntil = (answeredAt: string): string =>
+  new Date(Date.parse(answeredAt) + SCREENING_VALID_DAYS * DAY_MS).toISOString();
+
 export interface EligibilityInput {
   readonly patient: Patient;
   readonly protocol: Protocol;
@@ -83,9 +87,7 @@ export async function screeningVerdict(
     .executeTakeFirst();
   if (latest === undefined)
     throw refused(protocol, zone, 'the patient has no screening for this protocol: screen first');
-  const answeredMs = Date.parse(latest.answered_at);
-  const ageDays = (at.getTime() - answeredMs) / DAY_MS;
-  if (!(ageDays <= SCREENING_VALID_DAYS)) {
+  if (!(at.getTime() <= Date.parse(screeningValidUntil(latest.answered_at)))) {
     throw refused(
       protocol,
       zone,

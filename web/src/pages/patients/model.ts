@@ -35,6 +35,8 @@ export interface Screening {
   result: ScreeningResult;
   reasons: ScreeningReason[];
   answered_at: string;
+  /** The last instant this screening lets a session start (the server's rule). */
+  valid_until: string;
   zone?: string;
   mode?: string;
   version: number;
@@ -170,7 +172,6 @@ export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as con
 /** Sites an outcome is measured at (src/clinic/outcome-scales.ts). */
 export const OUTCOME_SITES = ['axillae', 'palms', 'soles', 'face'] as const;
 /** A screening older than this no longer lets a session start (src/server/session-eligibility.ts). */
-export const SCREENING_VALID_DAYS = 180;
 
 export const protocolsList = async (signal?: AbortSignal): Promise<ProtocolSummary[]> =>
   (await api.get<{ items: ProtocolSummary[] }>('/api/protocols', signal ? { signal } : {})).items;
@@ -196,9 +197,8 @@ export function latestByProtocol(screenings: readonly Screening[]): Screening[] 
   return out;
 }
 
-/** True when the screening is older than a session accepts. */
-export const screeningOutdated = (s: Screening, now: Date): boolean =>
-  now.getTime() - new Date(s.answered_at).getTime() > SCREENING_VALID_DAYS * 86_400_000;
+/** True when the screening is older than a session accepts (past the `valid_until` the server answers). */
+export const screeningOutdated = (s: Screening, now: Date): boolean => now.getTime() > Date.parse(s.valid_until);
 
 /** The browser's IANA time zone (the default of a new patient's zone). */
 export function browserTimeZone(): string {
