@@ -285,6 +285,10 @@ export interface LiveSessionsOptions {
   readonly onError?: (e: unknown) => void;
 }
 
+/** The longest a new start waits for an ended session's record to be stored before it is refused as busy (ms). */
+const ENDING_WAIT_MS = 5000;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
 /** The sessions hosted by this server process. */
 export class LiveSessions {
   private readonly live = new Map<string, LiveSession>();
@@ -307,12 +311,20 @@ export class LiveSessions {
   }
 
   /**
-   * Holds the patient (and device) for a session about to start; refuses when either already has one here. Call the
-   * returned release if the start fails before `start`.
+   * Holds the patient (and device) for a session about to start; refuses when either already has one here. A session
+   * whose engine has ended but whose end is still being stored holds them a moment longer: the reservation waits for
+   * that (the client may already read the session as ended) rather than refusing, so the next start is judged on the
+   * stored end (its dose, the frequency caps). Call the returned release if the start fails before `start`.
    */
-  reserve(patientId: string, deviceKey: string | undefined): () => void {
+  async reserve(patientId: string, deviceKey: string | undefined): Promise<() => void> {
     if (this.closing) throw new IontoError('ION_ERR_UNAVAILABLE', 'the server is shutting down');
     const keys = [`patient:${patientId}`, ...(deviceKey === undefined ? [] : [`device:${deviceKey}`])];
+    const ending = [...this.live.values()].filter(
+      (l) =>
+        l.agent.done &&
+        (l.record.patient_id === patientId || (deviceKey !== undefined && l.record.device_id === deviceKey)),
+    );
+    if (ending.length > 0) await Promise.race([Promise.all(ending.map((l) => l.ended)), sleep(ENDING_WAIT_MS)]);
     for (const k of keys) {
       if (this.busy.has(k)) {
         throw new IontoError(

@@ -205,7 +205,7 @@ export function sessionRoutes(app: App, ctx: ServerContext): void {
       checkPreSteps(protocol, body.confirmed_steps);
       const zone = body.zone ?? protocol.default_zone;
       const mode = body.mode ?? protocol.default_mode;
-      const release = ctx.live.reserve(body.patient_id, body.device_id);
+      const release = await ctx.live.reserve(body.patient_id, body.device_id);
       try {
         const at = ctx.now();
         const { record, agent, precautions } = await audited(store, user, async (tx) => {
