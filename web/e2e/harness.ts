@@ -37,6 +37,9 @@ export function ensureWebBuilt(): void {
     newestMtime(join(WEB, 'public')),
     newestMtime(join(WEB, 'index.html')),
     newestMtime(join(WEB, 'vite.config.ts')),
+    // The project modules the app bundles (the screening's age rule and the error catalogue it throws from).
+    newestMtime(join(ROOT, 'src', 'clinic', 'age.ts')),
+    newestMtime(join(ROOT, 'src', 'errors', 'catalogue.ts')),
   );
   const fresh = () => existsSync(BUILT) && statSync(BUILT).mtimeMs >= sourcesAt;
   if (fresh()) return;

@@ -3,6 +3,7 @@
  * need (local dates as YYYY-MM-DD strings, weeks, ages). No patient data leaves this module for the address bar.
  */
 import { allPages, api } from '../../api';
+import { ageInYears as exactAge } from '../../../../src/clinic/age';
 
 export interface Patient {
   id: string;
@@ -262,23 +263,16 @@ export function isCalendarDate(s: string): boolean {
 }
 
 /**
- * Exact age in years on a calendar day: whole years reached plus the fraction of the current year of life in days,
- * as the screening compares it (src/clinic/screening-answers.ts `ageInYears`; a 29 February birthday falls on
- * 1 March in common years). Undefined when a date is not valid or the birth is after the day.
+ * Exact age in years on a calendar day, by the screening's own rule (src/clinic/age.ts: whole years reached plus the
+ * fraction of the current year of life; a 29 February birthday falls on 1 March in common years). Undefined when a
+ * date is not valid or the birth is after the day.
  */
 export function ageInYears(birthDate: string, onDate: string): number | undefined {
-  if (!isCalendarDate(birthDate) || !isCalendarDate(onDate)) return undefined;
-  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
-  const [oy] = onDate.split('-').map(Number) as [number];
-  const o = Date.parse(`${onDate}T00:00:00Z`);
-  const b = Date.parse(`${birthDate}T00:00:00Z`);
-  if (o < b) return undefined;
-  const birthday = (y: number) => Date.UTC(y, bm - 1, bd);
-  let years = oy - by;
-  if (o < birthday(oy)) years -= 1;
-  const last = birthday(by + years);
-  const next = birthday(by + years + 1);
-  return years + (o - last) / (next - last);
+  try {
+    return exactAge(birthDate, onDate);
+  } catch {
+    return undefined;
+  }
 }
 
 /** An age truncated (never rounded) to two decimals, so 5.997 never shows as 6. */
