@@ -18,6 +18,7 @@ import { dateOf, localDayOf, parseDate, parseInstant } from './local-calendar.js
 import { screen } from './screening.js';
 import type { ScreeningAnswers } from './screening-answers.js';
 import { ageInYears, noToEverything } from './screening-answers.js';
+import { reportedResults, SWEAT_RULES, SWEAT_SIDES, type SweatSide } from './sweat-test-rules.js';
 
 /** `sweat_tests.status`. */
 export const SWEAT_TEST_STATUSES = ['ordered', 'ineligible', 'in_progress', 'completed', 'verified'] as const;
@@ -31,9 +32,7 @@ export const SWEAT_TEST_STATUSES = ['ordered', 'ineligible', 'in_progress', 'com
  */
 export type SweatTestStatus = (typeof SWEAT_TEST_STATUSES)[number];
 
-/** Both arms are tested: bilateral testing [47] (clinical.md §5.4). */
-export const SWEAT_SIDES = ['left', 'right'] as const;
-export type SweatSide = (typeof SWEAT_SIDES)[number];
+export { reportedResults, SWEAT_RULES, SWEAT_SIDES, type SweatSide } from './sweat-test-rules.js';
 
 /** Macroduct coil (volume, µL) or weighed 2 × 2 in gauze / filter paper (weight, mg) [97] (clinical.md §5.2). */
 export const COLLECTION_METHODS = ['macroduct', 'gauze', 'filter_paper'] as const;
@@ -214,15 +213,6 @@ export const SWEAT_CHLORIDE_LOINC = '2077-6';
 
 /** The protocol every stimulation runs (src/protocols/library/pilocarpine-sweat-test.json). */
 export const SWEAT_TEST_PROTOCOL_ID = 'pilocarpine-sweat-test';
-
-/** Sample minimums and the collection limit: clinical.md §5.2 [97]. */
-export const SWEAT_RULES = {
-  macroduct_min_ul: 15,
-  gauze_min_mg: 75,
-  collection_max_min: 30,
-  source:
-    '[97] labce.com sweat collection (clinical.md §5.2): collect ≤30 min; minimum 15 µL (Macroduct) or 75 mg (gauze / filter paper); never pool QNS samples',
-} as const;
 
 /** Infant criteria: clinical.md §5.4 [47]. The minimum age comes from the protocol (10 days, `age.min_years`). */
 export const INFANT_RULES = {
@@ -855,15 +845,6 @@ export function recordResult(s: SweatTestState, input: ResultInput, actor: Actor
 // ------------------------------------------------------------------------------------------------ completion
 
 const ENDED: readonly SweatSideStatus[] = ['qns', 'rejected', 'resulted'];
-
-/** The chloride results a report or a FHIR export shows: each side's own, or the pooled one. */
-export function reportedResults(data: SweatTestData): { side: SweatSide | 'pooled'; result: ChlorideResult }[] {
-  if (data.pooled_result !== null) return [{ side: 'pooled', result: data.pooled_result }];
-  return SWEAT_SIDES.flatMap((side) => {
-    const r = data.sides[side].result;
-    return r === null ? [] : [{ side, result: r }];
-  });
-}
 
 /** When every side has ended, the test is completed and concluded: the highest result decides the band. */
 function settle(s: SweatTestState, actor: Actor): SweatTestState {

@@ -37,8 +37,9 @@ export function ensureWebBuilt(): void {
     newestMtime(join(WEB, 'public')),
     newestMtime(join(WEB, 'index.html')),
     newestMtime(join(WEB, 'vite.config.ts')),
-    // The project modules the app bundles (the screening's age rule and the error catalogue it throws from).
+    // The project modules the app bundles (the age and sweat-test rules, and the error catalogue they throw from).
     newestMtime(join(ROOT, 'src', 'clinic', 'age.ts')),
+    newestMtime(join(ROOT, 'src', 'clinic', 'sweat-test-rules.ts')),
     newestMtime(join(ROOT, 'src', 'errors', 'catalogue.ts')),
   );
   const fresh = () => existsSync(BUILT) && statSync(BUILT).mtimeMs >= sourcesAt;

@@ -2,9 +2,11 @@
  * The sweat-test record as the API returns it (src/server/sweat-test-routes.ts, src/clinic/sweat-test.ts). Staff are
  * user ids; instants are ISO 8601 UTC strings.
  */
+import { reportedResults, SWEAT_RULES, SWEAT_SIDES, type SweatSide } from '../../../../src/clinic/sweat-test-rules';
+
 export type SweatTestStatus = 'ordered' | 'ineligible' | 'in_progress' | 'completed' | 'verified';
-export type Side = 'left' | 'right';
-export const SIDES: readonly Side[] = ['left', 'right'];
+export type Side = SweatSide;
+export const SIDES: readonly Side[] = SWEAT_SIDES;
 export type SideStatus =
   'pending' | 'stimulated' | 'collecting' | 'collected' | 'sampled' | 'qns' | 'rejected' | 'resulted';
 export type CollectionMethod = 'macroduct' | 'gauze' | 'filter_paper';
@@ -143,22 +145,16 @@ export interface SessionRow {
   delivered_mamin: number;
 }
 
-/** Sample minimums and the collection limit, as the server applies them ([97] labce.com, clinical.md §5.2). */
+/** Sample minimums and the collection limit, as the clinic layer applies them (src/clinic/sweat-test-rules.ts). */
 export const SAMPLE_MINIMUM: Record<CollectionMethod, { amount: number; unit: 'uL' | 'mg' }> = {
-  macroduct: { amount: 15, unit: 'uL' },
-  gauze: { amount: 75, unit: 'mg' },
-  filter_paper: { amount: 75, unit: 'mg' },
+  macroduct: { amount: SWEAT_RULES.macroduct_min_ul, unit: 'uL' },
+  gauze: { amount: SWEAT_RULES.gauze_min_mg, unit: 'mg' },
+  filter_paper: { amount: SWEAT_RULES.gauze_min_mg, unit: 'mg' },
 };
-export const COLLECTION_LIMIT_MIN = 30;
+export const COLLECTION_LIMIT_MIN = SWEAT_RULES.collection_max_min;
 
 /** The results a report rests on: the pooled one, or each side's own. */
-export function reportedResults(d: SweatTestData): { side: Side | 'pooled'; result: ChlorideResult }[] {
-  if (d.pooled_result) return [{ side: 'pooled', result: d.pooled_result }];
-  return SIDES.flatMap((side) => {
-    const r = d.sides[side].result;
-    return r ? [{ side, result: r }] : [];
-  });
-}
+export { reportedResults };
 
 /** Whole days from a YYYY-MM-DD birth date to today (the browser's calendar; the server decides eligibility). */
 export function ageInDays(birthDate: string, now = new Date()): number {
