@@ -290,7 +290,8 @@ describe('live session page in Chromium against ionto serve', { timeout: 120_000
     const delivered = Number(m![1]!.replace(/,/g, ''));
     const target = Number(m![2]!.replace(/,/g, ''));
     expect(target).toBe(300);
-    expect(Math.abs(delivered - target) / target).toBeLessThan(0.02);
+    // The engine ends a dose-based session within 1 % of its target (src/engine/session-scenarios.test.ts).
+    expect(Math.abs(delivered - target) / target).toBeLessThan(0.01);
     expect(Number(await page.getByTestId('session-report-events').textContent())).toBeGreaterThan(3);
     await page.getByTestId('session-post-steps').getByText('Skin dried and checked for redness or blisters').waitFor();
     const progress = page.locator('progress');
