@@ -41,6 +41,8 @@ function shortProtocol(): object {
     // re-ramp spends treatment time below the target, and the 1.5× cap would end a 9 s session short of its dose.
     duration_cap_factor: { value: 4, source },
   });
+  // One fixed current: no titration from session to session.
+  delete p.zones.palms.titration;
   return p;
 }
 

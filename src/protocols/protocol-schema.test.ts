@@ -63,3 +63,61 @@ describe('protocol schema cross-field checks', () => {
     expect(paths(doc).some((p) => p.startsWith('$.course.induction.template: '))).toBe(true);
   });
 });
+
+describe('protocol schema: zone titration block', () => {
+  it('accepts the titration blocks of the library tap-water and glycopyrrolate protocols', () => {
+    for (const id of [
+      'tapwater-palms',
+      'tapwater-soles',
+      'tapwater-palms-soles',
+      'tapwater-axillae',
+      'glycopyrrolate-palms',
+    ]) {
+      const doc = copy(id);
+      expect(
+        Object.values(doc.zones).some((z) => (z as { titration?: unknown }).titration !== undefined),
+        id,
+      ).toBe(true);
+      expect(paths(doc), id).toEqual([]);
+    }
+  });
+
+  it('refuses a start outside the zone current range or above its density limit', () => {
+    const doc = copy('tapwater-palms');
+    doc.zones.palms.titration.start_mA.value = 4;
+    expect(paths(doc)).toContainEqual(
+      "$.zones.palms.titration.start_mA.value: start 4 mA must lie within the zone's current range 5–22 mA",
+    );
+    doc.zones.palms.titration.start_mA.value = 12;
+    doc.zones.palms.max_density_mA_per_cm2.value = 0.05;
+    doc.zones.palms.current_mA.max = 7.5;
+    doc.zones.palms.current_mA.value = 7;
+    expect(paths(doc)).toContainEqual(
+      "$.zones.palms.titration.start_mA.value: start 12 mA must lie within the zone's current range 5–7.5 mA",
+    );
+  });
+
+  it('refuses a step wider than the zone current range, a zero step and a fractional session count', () => {
+    const doc = copy('glycopyrrolate-palms');
+    doc.zones.palms.titration.step_up_mA.value = 6;
+    doc.zones.palms.titration.step_down_mA.value = 0;
+    doc.zones.palms.titration.comfortable_sessions.value = 1.5;
+    doc.zones.palms.titration.discomfort_max.value = 10;
+    const found = paths(doc);
+    expect(found).toContainEqual(
+      "$.zones.palms.titration.step_up_mA.value: a step of 6 mA is wider than the zone's current range 3–8 mA",
+    );
+    expect(found.some((p) => p.startsWith('$.zones.palms.titration.step_down_mA'))).toBe(true);
+    expect(found.some((p) => p.startsWith('$.zones.palms.titration.comfortable_sessions'))).toBe(true);
+    expect(found.some((p) => p.startsWith('$.zones.palms.titration.discomfort_max'))).toBe(true);
+  });
+
+  it('refuses a titration number without a source, and unknown keys', () => {
+    const doc = copy('tapwater-axillae');
+    doc.zones.axillae.titration.step_up_mA.source = '';
+    doc.zones.axillae.titration.ceiling_mA = { value: 10, source: 'design' };
+    const found = paths(doc);
+    expect(found.some((p) => p.startsWith('$.zones.axillae.titration.step_up_mA.source'))).toBe(true);
+    expect(found.some((p) => p.includes('ceiling_mA'))).toBe(true);
+  });
+});

@@ -59,6 +59,26 @@ export const stepSchema = z
   })
   .strict();
 
+/**
+ * How the next session's current follows the patient's tolerance (src/clinic/titration.ts): start at `start_mA`, step
+ * up by `step_up_mA` after `comfortable_sessions` comfortable sessions in a row at the same current, step down by
+ * `step_down_mA` after discomfort above `discomfort_max` (0–10), pain or redness, never outside the zone's current
+ * range nor above its density limit. Every number carries its source.
+ */
+export const titrationSchema = z
+  .object({
+    start_mA: sourced('mA').refine((x) => x.value > 0, { message: 'must be positive' }),
+    step_up_mA: sourced('mA').refine((x) => x.value > 0, { message: 'must be positive' }),
+    step_down_mA: sourced('mA').refine((x) => x.value > 0, { message: 'must be positive' }),
+    comfortable_sessions: sourced('sessions').refine((x) => Number.isInteger(x.value) && x.value >= 1, {
+      message: 'a whole number of sessions ≥ 1',
+    }),
+    discomfort_max: sourced('0–10').refine((x) => Number.isInteger(x.value) && x.value >= 0 && x.value <= 9, {
+      message: 'a whole number 0–9 on the 0–10 discomfort scale',
+    }),
+  })
+  .strict();
+
 export const zoneSchema = z
   .object({
     /** How the current reaches the skin: water trays, wet pads or small electrodes. */
@@ -82,6 +102,8 @@ export const zoneSchema = z
     probe_mA: sourced('mA'),
     short_below_ohm: sourced('Ω'),
     open_above_ohm: sourced('Ω'),
+    /** Tolerance-based titration of the current from session to session; absent: the current is fixed. */
+    titration: titrationSchema.optional(),
   })
   .strict();
 
@@ -321,11 +343,33 @@ export function crossFieldIssues(doc: unknown): { path: Path; message: string }[
     if (probe !== undefined && min !== undefined && probe >= min) {
       out.push({ path: ['zones', name, 'probe_mA', 'value'], message: 'probe must be below the minimum current' });
     }
+    const titration = obj(zone.titration);
+    if (titration && min !== undefined && max !== undefined) {
+      const t = (k: string): number | undefined => num(obj(titration[k])?.value);
+      const start = t('start_mA');
+      const limit = density !== undefined && area !== undefined ? Math.min(max, density * area) : max;
+      if (start !== undefined && (start < min || start > limit + 1e-9)) {
+        out.push({
+          path: ['zones', name, 'titration', 'start_mA', 'value'],
+          message: `start ${start} mA must lie within the zone's current range ${min}–${Math.round(limit * 100) / 100} mA`,
+        });
+      }
+      for (const k of ['step_up_mA', 'step_down_mA']) {
+        const step = t(k);
+        if (step !== undefined && step > max - min + 1e-9) {
+          out.push({
+            path: ['zones', name, 'titration', k, 'value'],
+            message: `a step of ${step} mA is wider than the zone's current range ${min}–${max} mA`,
+          });
+        }
+      }
+    }
   }
   return out;
 }
 
 export type Protocol = z.infer<typeof protocolSchema>;
 export type ProtocolZone = z.infer<typeof zoneSchema>;
+export type ProtocolTitration = z.infer<typeof titrationSchema>;
 export type ProtocolMode = z.infer<typeof modeSchema>;
 export type ProtocolStep = z.infer<typeof stepSchema>;
