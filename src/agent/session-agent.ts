@@ -1,6 +1,6 @@
 import type { SessionEvent } from '../engine/events.js';
 import type { OperatorCommand, Phase } from '../engine/session-machine.js';
-import type { SessionReport, TraceRow } from '../engine/session-runner.js';
+import type { SessionReport, SessionRun, TraceRow } from '../engine/session-runner.js';
 import type { SessionPlan } from '../engine/session-plan.js';
 import { IontoError } from '../errors/catalogue.js';
 import type { SimulatedSessionOptions } from '../simulation/simulated-session.js';
@@ -32,40 +32,48 @@ export function checkSpeed(speed: AgentSpeed): AgentSpeed {
 }
 
 /**
- * Runs one session on the device next to it: the plan compiled from the protocol, the engine and supervisor in
- * `SessionRun`, the device stepped in control periods paced against the wall clock × `speed`. It knows nothing of
- * the server: whoever hosts it (the server in-process, a remote agent process later) listens to its rows and events
- * and passes operator commands in. The control loop never waits for a listener.
+ * What a host (the server's live sessions) needs of an agent, whatever the device: a simulated one (`SessionAgent`)
+ * or a real one on a serial port (`SerialSessionAgent`).
  */
-export class SessionAgent {
+export interface HostedAgent {
   readonly plan: SessionPlan;
   readonly modeLabel: string;
-  private readonly session: ReturnType<typeof prepareSimulatedSession>;
-  private readonly operators: OperatorCommand[] = [];
-  private speed: AgentSpeed;
-  private started: Promise<SessionReport> | undefined;
+  /** The pace it runs at: a real device always runs at 1. */
+  readonly speed: AgentSpeed;
+  readonly events: readonly SessionEvent[];
+  readonly elapsedMs: number;
+  readonly phase: Phase;
+  readonly done: boolean;
+  readonly latestRow: TraceRow | undefined;
+  listen(l: AgentListener): void;
+  command(op: OperatorCommand): void;
+  /** A host shutting down: finish as soon as the device allows. */
+  hurry(): void;
+  run(): Promise<SessionReport>;
+}
+
+/** A prepared session as the agents hold it: its run, and its rows and events for listeners. */
+export interface AgentSession {
+  readonly run: SessionRun;
+  onRow(fn: (r: TraceRow) => void): void;
+  onEvent(fn: (e: SessionEvent) => void): void;
+}
+
+/**
+ * What every agent does the same way whatever its device: the session's state read from its run, listeners, and the
+ * operator's commands queued for the next control period.
+ */
+export abstract class RunAgent {
+  protected abstract readonly session: AgentSession;
+  /** Polled by the runner once per control period (pass `() => this.operators.shift()` as the session's operator). */
+  protected readonly operators: OperatorCommand[] = [];
   private lastRow: TraceRow | undefined;
 
-  /**
-   * Compiles and checks everything before the output is ever enabled: a bad zone, mode, current or a refused
-   * screening throws here. The session's first command (precheck probe) is sent by the runner once this returns.
-   */
-  constructor(options: AgentOptions) {
-    this.speed = checkSpeed(options.speed);
-    this.session = prepareSimulatedSession({
-      ...options,
-      hooks: { operator: () => this.operators.shift() },
-    });
-    this.plan = this.session.plan;
-    this.modeLabel = this.session.modeLabel;
+  /** Keeps the newest row; call once the session exists. */
+  protected trackRows(): void {
     this.session.onRow((r) => {
       this.lastRow = r;
     });
-  }
-
-  /** Events the session emitted before `start` (the precheck's first command). */
-  get initialEvents(): readonly SessionEvent[] {
-    return this.session.run.allEvents;
   }
 
   get events(): readonly SessionEvent[] {
@@ -103,10 +111,49 @@ export class SessionAgent {
     if (this.done) throw new IontoError('ION_ERR_CONFLICT', `the session has ended; '${op}' comes too late`);
     this.operators.push(op);
   }
+}
+
+/**
+ * Runs one session on the device next to it: the plan compiled from the protocol, the engine and supervisor in
+ * `SessionRun`, the device stepped in control periods paced against the wall clock × `speed`. It knows nothing of
+ * the server: whoever hosts it (the server in-process, a remote agent process later) listens to its rows and events
+ * and passes operator commands in. The control loop never waits for a listener.
+ */
+export class SessionAgent extends RunAgent implements HostedAgent {
+  readonly plan: SessionPlan;
+  readonly modeLabel: string;
+  protected readonly session: ReturnType<typeof prepareSimulatedSession>;
+  private currentSpeed: AgentSpeed;
+  private started: Promise<SessionReport> | undefined;
+
+  /**
+   * Compiles and checks everything before the output is ever enabled: a bad zone, mode, current or a refused
+   * screening throws here. The session's first command (precheck probe) is sent by the runner once this returns.
+   */
+  constructor(options: AgentOptions) {
+    super();
+    this.currentSpeed = checkSpeed(options.speed);
+    this.session = prepareSimulatedSession({
+      ...options,
+      hooks: { operator: () => this.operators.shift() },
+    });
+    this.plan = this.session.plan;
+    this.modeLabel = this.session.modeLabel;
+    this.trackRows();
+  }
+
+  /** Events the session emitted before `start` (the precheck's first command). */
+  get initialEvents(): readonly SessionEvent[] {
+    return this.session.run.allEvents;
+  }
+
+  get speed(): AgentSpeed {
+    return this.currentSpeed;
+  }
 
   /** From now on run as fast as possible (a host shutting down finishes the ramp-down at once). */
   hurry(): void {
-    this.speed = 'max';
+    this.currentSpeed = 'max';
   }
 
   /** Starts the paced run (once); resolves with the report when the session ends. */
@@ -120,9 +167,9 @@ export class SessionAgent {
     const period = this.plan.controlPeriod;
     let wallStart = performance.now();
     let sessionStart = run.elapsed;
-    let paced: number | 'max' = this.speed;
+    let paced: number | 'max' = this.currentSpeed;
     while (!run.done) {
-      const speed = this.speed;
+      const speed = this.currentSpeed;
       if (speed === 'max') {
         run.advance(5000);
         await yieldNow();

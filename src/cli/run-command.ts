@@ -1,15 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { PacedDevice } from '../device/paced-device.js';
+import { connectSerialSession } from '../agent/serial-session.js';
+import type { SerialSession } from '../agent/serial-session.js';
 import { parseScenario } from '../device/scenario.js';
-import { SerialDevice } from '../device/serial-device.js';
-import { openSerialLink, type SerialPortLink } from '../device/serial-port-link.js';
 import type { SessionEvent } from '../engine/events.js';
-import type { RunnerHooks, TraceRow } from '../engine/session-runner.js';
-import { SessionRun } from '../engine/session-runner.js';
-import type { PlanScreening, SessionPlan } from '../engine/session-plan.js';
+import type { SessionRun, TraceRow } from '../engine/session-runner.js';
 import { parseProtocol } from '../protocols/protocol-parse.js';
 import type { Scenario } from '../device/scenario.js';
-import type { OperatorCommand } from '../engine/session-machine.js';
 import type { SessionReport } from '../engine/session-runner.js';
 import { IontoError } from '../errors/catalogue.js';
 import { DEFAULT_DEVICE_INFO } from '../device/simulated-device.js';
@@ -21,11 +17,12 @@ import { compilePlan } from '../protocols/compile-plan.js';
 import type { Protocol } from '../protocols/protocol-schema.js';
 import { findProtocol } from '../protocols/protocol-library.js';
 import { prepareSimulatedSession } from '../simulation/simulated-session.js';
-import type { MilliAmp, MilliAmpMinute, Millisecond } from '../units/quantities.js';
+import type { MilliAmp, MilliAmpMinute } from '../units/quantities.js';
 import { EXIT, integerOption, numberOption } from './cli-errors.js';
 import { LiveProgress, clock } from './live-progress.js';
 import { confirmSteps, unconfirmed } from './checklist.js';
 import { TraceFile } from './trace-file.js';
+import { operatorKeys, pace } from './session-loop.js';
 
 export interface RunOptions {
   zone?: string;
@@ -133,20 +130,19 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
   }
   // Opened (and so checked writable) before the session exists.
   const trace = o.trace !== undefined ? new TraceFile(o.trace) : undefined;
-  let operator: OperatorCommand | undefined;
+  const keys = operatorKeys(io.stdin, !json);
   const planScreening = screening && {
     result: screening.result,
     reasons: screening.reasons.filter((r) => r.effect !== 'info').map((r) => `${r.item}: ${r.text}`),
   };
-  const takeOperator = (): OperatorCommand | undefined => {
-    const op = operator;
-    operator = undefined;
-    return op;
-  };
+  const takeOperator = keys.take;
+
   let serial: SerialSession | undefined;
   try {
     serial =
-      o.port !== undefined ? await connectSerial(o.port, protocol, choices, planScreening, takeOperator) : undefined;
+      o.port !== undefined
+        ? await connectSerialSession(o.port, { protocol, choices, screening: planScreening, operator: takeOperator })
+        : undefined;
   } catch (e) {
     trace?.close();
     throw e;
@@ -178,29 +174,7 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
     session.onEvent((e) => live.event(e));
   }
 
-  // Keys: p pause, r resume, q or Ctrl-C stop with a ramp-down; a second Ctrl-C leaves at once.
-  let interrupts = 0;
-  const onKey = (buf: Buffer): void => {
-    const k = buf.toString();
-    if (k === 'p') operator = 'pause';
-    else if (k === 'r') operator = 'resume';
-    else if (k === 'q' || k === '\u0003') {
-      operator = 'abort';
-      if (k === '\u0003' && ++interrupts >= 2) process.exit(EXIT.aborted);
-    }
-  };
-  const onSigint = (): void => {
-    operator = 'abort';
-    if (++interrupts >= 2) process.exit(EXIT.aborted);
-  };
-  const stdin = io.stdin;
-  const raw = !json && stdin?.isTTY === true;
-  if (raw) {
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.on('data', onKey);
-  }
-  process.on('SIGINT', onSigint);
+  keys.listen();
 
   let report: SessionReport;
   try {
@@ -209,12 +183,7 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
     await serial?.close();
     live?.stop();
     trace?.close();
-    process.off('SIGINT', onSigint);
-    if (raw) {
-      stdin.off('data', onKey);
-      stdin.setRawMode(false);
-      stdin.pause();
-    }
+    keys.dispose();
   }
 
   if (!json) io.stdout.write(summary(report));
@@ -242,8 +211,6 @@ export async function runCommand(protocolId: string, o: RunOptions, io: RunIo): 
   return report.status === 'completed' ? EXIT.ok : report.status === 'fault' ? EXIT.fault : EXIT.aborted;
 }
 
-const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** What the run loop needs of a prepared session, simulated or on a real device. */
 interface RunnableSession {
   readonly run: SessionRun;
@@ -251,12 +218,6 @@ interface RunnableSession {
   readonly patientSummary: string;
   onRow(fn: (r: TraceRow) => void): void;
   onEvent(fn: (e: SessionEvent) => void): void;
-}
-
-interface SerialSession extends RunnableSession {
-  /** Run the session in real time to its end, reconnecting when the link drops. */
-  pace(redraw: () => void): Promise<SessionReport>;
-  close(): Promise<void>;
 }
 
 function readProtocolFile(path: string): Protocol {
@@ -267,144 +228,6 @@ function readProtocolFile(path: string): Protocol {
     throw new IontoError('ION_ERR_PROTOCOL_INVALID', `${path}: cannot read the file (${(e as Error).message})`);
   }
   return parseProtocol(text, path);
-}
-
-/** Between reconnect attempts after the link to a real device dropped (ms). */
-const RECONNECT_INTERVAL = 250;
-
-/**
- * Open the port, handshake, and prepare a session on the device that answered: the plan is compiled against the
- * limits it reported. Nothing is commanded until the returned session's first period. Errors name the port.
- */
-async function connectSerial(
-  port: string,
-  protocol: Protocol,
-  choices: PlanChoices,
-  screening: PlanScreening | undefined,
-  operator: () => OperatorCommand | undefined,
-): Promise<SerialSession> {
-  let link: SerialPortLink = await openSerialLink(port);
-  let device: SerialDevice;
-  try {
-    device = await SerialDevice.connect(link);
-  } catch (e) {
-    await link.close();
-    if (e instanceof IontoError) throw new IontoError(e.code, `${port}: ${e.message}`, { ...e.details, port });
-    throw e;
-  }
-  let plan: SessionPlan;
-  try {
-    plan = { ...compilePlan(protocol, choices, device.info), screening };
-  } catch (e) {
-    await link.close();
-    throw e;
-  }
-  const rowFns: ((r: TraceRow) => void)[] = [];
-  const eventFns: ((e: SessionEvent) => void)[] = [];
-  const hooks: RunnerHooks = {
-    operator: () => operator(),
-    onEvent: (e) => {
-      for (const f of eventFns) f(e);
-    },
-  };
-  const paced = new PacedDevice(device, performance.now());
-  const run = new SessionRun({ plan, device: paced, hooks });
-  const modeId = choices.mode ?? protocol.default_mode;
-  const problemsSeen = { n: 0 };
-  /** The link's own notes (lost, timeouts) go to the session's record as device events. */
-  const relayProblems = (): void => {
-    const ps = device.problems();
-    for (; problemsSeen.n < ps.length; problemsSeen.n++) {
-      const p = ps[problemsSeen.n]!;
-      // Recorded as a pause-level event with the driver's own code in the text: the engine pauses on it and resumes
-      // after the re-arm, so it is not a fault of the session.
-      run.note({
-        t: run.elapsed as Millisecond,
-        code: 'ION_EVT_LINK_LOST',
-        message: `${port}: ${p.message} (${p.code})`,
-        source: 'device',
-      });
-    }
-  };
-  let reconnecting: Promise<void> | undefined;
-  const reconnect = async (): Promise<void> => {
-    while (!run.done && device.state === 'lost') {
-      try {
-        if (!link.isOpen) link = await openSerialLink(port);
-        await device.reconnect(link);
-        return;
-      } catch {
-        // A port that stays open but does not answer may be a stale handle on a device that came back under the
-        // same path: close it, and open the path afresh next time.
-        await link.close();
-        await tick(RECONNECT_INTERVAL);
-      }
-    }
-  };
-  return {
-    run,
-    modeLabel: protocol.modes[modeId]?.label ?? modeId,
-    patientSummary: `${device.info.model} on ${port}`,
-    onRow: (fn) => {
-      rowFns.push(fn);
-      hooks.onRow ??= (r) => {
-        for (const f of rowFns) f(r);
-      };
-    },
-    onEvent: (fn) => void eventFns.push(fn),
-    pace: async (redraw) => {
-      const period = plan.controlPeriod;
-      let redrawnAt = 0;
-      while (!run.done) {
-        const wait = paced.now() + period - performance.now();
-        // Timers run before pending I/O in Node's event loop: yield once more after the timer so that telemetry
-        // which arrived during the wait is taken in before the link's timeouts are checked.
-        if (wait > 1) await tick(wait);
-        await yieldNow();
-        // Far behind (a stalled event loop): step at the present, not through the backlog.
-        const behind = performance.now() - (paced.now() + period);
-        if (behind > 5 * period) paced.advanceTo((performance.now() - period) as Millisecond);
-        run.stepOnce();
-        relayProblems();
-        if (device.state === 'lost' && reconnecting === undefined) {
-          reconnecting = reconnect().finally(() => (reconnecting = undefined));
-        }
-        if (performance.now() - redrawnAt >= 100) {
-          redrawnAt = performance.now();
-          redraw();
-        }
-      }
-      redraw();
-      return run.report();
-    },
-    close: async () => {
-      await reconnecting;
-      await link.close();
-    },
-  };
-}
-const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-/** Run the session paced against the wall clock (`speed` × real time) or as fast as possible. */
-async function pace(run: SessionRun, speed: number | 'max', redraw: () => void): Promise<SessionReport> {
-  const period = run.engineConfig.plan.controlPeriod;
-  if (speed === 'max') {
-    while (!run.done) {
-      run.advance(5000);
-      redraw();
-      await yieldNow();
-    }
-    return run.report();
-  }
-  const start = performance.now();
-  while (!run.done) {
-    const due = Math.floor(((performance.now() - start) * speed) / period);
-    const now = Math.floor(run.elapsed / period);
-    if (due > now) run.advance(due - now);
-    redraw();
-    await tick(Math.max(10, Math.min(100, period / speed)));
-  }
-  return run.report();
 }
 
 /** The readable end-of-session summary (the events were printed live above it). */

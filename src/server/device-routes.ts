@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { isSerialPortPath, SERIAL_PORT_RULE } from '../device/serial-port-path.js';
 import { IontoError } from '../errors/catalogue.js';
 import { createDevice, findRow, inTransaction, listDevices, updateDevice } from '../store/index.js';
 import type { DeviceRow, Store, User } from '../store/index.js';
 import type { App, ServerContext } from './app-types.js';
 import { requireDevice, requireRole, STAFF_ROLES } from './authentication.js';
 import { auditAction } from './admin-audit.js';
-import { etagOf, updateOrStale } from './patient-access.js';
+import { etagOf, expectedVersion, updateOrStale } from './patient-access.js';
 import { IdParams, PageQuery, PlainText, SMALL_BODY } from './request-schemas.js';
 import { hashSecretToken, newSecretToken } from './secret-tokens.js';
 
@@ -15,6 +16,8 @@ export const DeviceSchema = z.object({
   clinic_id: z.string(),
   kind: z.enum(['simulated', 'serial']),
   name: z.string(),
+  /** A serial device the server drives: its port on the server's computer. */
+  port: z.string().nullable(),
   version: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -24,10 +27,17 @@ const deviceView = (d: DeviceRow): z.infer<typeof DeviceSchema> => ({
   clinic_id: d.clinic_id,
   kind: d.kind,
   name: d.name,
+  port: d.port,
   version: d.version,
   created_at: d.created_at,
   updated_at: d.updated_at,
 });
+/** A serial port on the server's computer (src/device/serial-port-path.ts). */
+export const SerialPortPath = z
+  .string()
+  .max(200)
+  .refine(isSerialPortPath, `${SERIAL_PORT_RULE}; no "..", spaces or shell characters`);
+
 /** A device with its token: the one answer that carries it (registration and rotation). */
 const WithToken = z.object({ device: DeviceSchema, token: z.string() });
 
@@ -77,7 +87,17 @@ export function deviceRoutes(app: App, ctx: ServerContext): void {
       bodyLimit: SMALL_BODY,
       schema: {
         summary: "Register a device for the admin's clinic; the answer carries its token, once",
-        body: z.strictObject({ kind: z.enum(['simulated', 'serial']), name: PlainText(100) }),
+        body: z
+          .strictObject({
+            kind: z.enum(['simulated', 'serial']),
+            name: PlainText(100),
+            /** For a serial device this server drives; leave it out for one run by its own agent. */
+            port: SerialPortPath.optional(),
+          })
+          .refine((b) => b.port === undefined || b.kind === 'serial', {
+            message: 'only a serial device has a port',
+            path: ['port'],
+          }),
         response: { 201: WithToken },
       },
     },
@@ -122,6 +142,43 @@ export function deviceRoutes(app: App, ctx: ServerContext): void {
     async (request, reply) => {
       const d = await clinicDevice(store, requireRole(request, STAFF_ROLES), request.params.id);
       return reply.header('etag', etagOf(d.version)).send(deviceView(d));
+    },
+  );
+
+  app.patch(
+    '/api/devices/:id',
+    {
+      bodyLimit: SMALL_BODY,
+      schema: {
+        summary:
+          "Rename a device or set a serial device's port on this server (admin); If-Match must carry the ETag of the " +
+          'version read. A port of null: the device runs on its own computer with its own agent',
+        params: IdParams,
+        headers: z.object({ 'if-match': z.string().optional() }),
+        body: z.strictObject({ name: PlainText(100).optional(), port: SerialPortPath.nullable().optional() }),
+        response: { 200: DeviceSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = requireRole(request, ['admin']);
+      const updated = await inTransaction(store, async (tx) => {
+        const d = await clinicDevice(tx, user, request.params.id);
+        const what = `device ${d.id}`;
+        const expected = expectedVersion(request.headers['if-match'], what);
+        if (request.body.port !== undefined && request.body.port !== null && d.kind !== 'serial') {
+          throw new IontoError(
+            'ION_ERR_VALIDATION',
+            `port: ${what} is a ${d.kind} device; only a serial device has a port`,
+            {
+              field: 'port',
+            },
+          );
+        }
+        const u = await updateOrStale(what, () => updateDevice(tx, d.id, expected, request.body));
+        await auditAction(tx, user, 'device.update', 'devices', d.id);
+        return u;
+      });
+      return reply.header('etag', etagOf(updated.version)).send(deviceView(updated));
     },
   );
 

@@ -1,9 +1,10 @@
 /**
- * The sessions this server hosts in its own process: one agent each (simulated device), their telemetry recorded in
+ * The sessions this server hosts in its own process: one agent each (a simulated device, or a serial device on this
+ * computer), their telemetry recorded in
  * one batch per second of session time, fanned out to live subscribers at ≥ 10 Hz, and finished in the store when the
  * agent reports. On start-up, `recoverInterruptedSessions` marks what a dead process left running.
  */
-import type { AgentSpeed, SessionAgent } from '../agent/session-agent.js';
+import type { AgentSpeed, HostedAgent } from '../agent/session-agent.js';
 import { dateOf, localDayOf } from '../clinic/local-calendar.js';
 import type { SessionEvent } from '../engine/events.js';
 import type { OperatorCommand } from '../engine/session-machine.js';
@@ -116,7 +117,7 @@ export class LiveSession {
 
   constructor(
     readonly record: SessionRecord,
-    readonly agent: SessionAgent,
+    readonly agent: HostedAgent,
     private readonly host: {
       store: Store;
       startedBy: string;
@@ -343,11 +344,11 @@ export class LiveSessions {
   }
 
   /** Runs a prepared agent for a stored session; `release` is the reservation's. */
-  start(record: SessionRecord, agent: SessionAgent, startedBy: string, release: () => void): LiveSession {
+  start(record: SessionRecord, agent: HostedAgent, startedBy: string, release: () => void): LiveSession {
     const session = new LiveSession(record, agent, {
       store: this.options.store,
       startedBy,
-      recordEveryMs: recordEveryMs(this.options.speed),
+      recordEveryMs: recordEveryMs(agent.speed),
       onError: (e) => this.options.onError?.(e),
       release: () => {
         this.live.delete(record.id);

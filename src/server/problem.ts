@@ -39,6 +39,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   ION_ERR_RATE_LIMITED: 429,
   ION_ERR_INTERNAL: 500,
   ION_ERR_UNAVAILABLE: 503,
+  // A serial device the server drives: it did not open, answer, or speak our protocol version.
+  ION_ERR_DEVICE_LINK: 503,
+  ION_ERR_DEVICE_TIMEOUT: 504,
+  ION_ERR_DEVICE_VERSION: 502,
 };
 
 export const statusOf = (code: ErrorCode): number => STATUS[code] ?? 400;

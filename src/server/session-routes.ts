@@ -1,11 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { SessionAgent } from '../agent/session-agent.js';
 import type { OperatorCommand } from '../engine/session-machine.js';
 import { IontoError, isIontoError } from '../errors/catalogue.js';
-import { findProtocol } from '../protocols/protocol-library.js';
-import type { Protocol } from '../protocols/protocol-schema.js';
 import type { MilliAmp, MilliAmpMinute } from '../units/quantities.js';
 import {
   appendAudit,
@@ -17,7 +14,6 @@ import {
   listTelemetry,
   MAX_PAGE,
   SESSION_STATUSES,
-  startSession,
 } from '../store/index.js';
 import type { SessionRecord, Store, User } from '../store/index.js';
 import type { App, ServerContext } from './app-types.js';
@@ -25,7 +21,7 @@ import { Id, IdParams } from './request-schemas.js';
 import { requireDevice, requireRole, requireUser, STAFF_ROLES } from './authentication.js';
 import type { LiveMessage, LiveSession } from './live-sessions.js';
 import { audit, audited, notFoundAs, visiblePatient } from './patient-access.js';
-import { checkEligibility } from './session-eligibility.js';
+import { startHostedSession } from './session-start.js';
 import { sameToken } from './session-store.js';
 
 /** Most telemetry samples one page or one ingested batch may hold. */
@@ -57,7 +53,10 @@ const NewSession = z.strictObject({
   protocol: z.string().min(1).max(100),
   zone: z.string().min(1).max(100).optional(),
   mode: z.string().min(1).max(100).optional(),
-  /** A registered simulated device of the clinic; absent: the server's built-in simulated device. */
+  /**
+   * A registered device of the clinic: a simulated one, or a serial one whose port is on this server's computer;
+   * absent: the server's built-in simulated device.
+   */
   device_id: Id.optional(),
   /** Ids of the protocol's pre-steps done; every required one must be here. */
   confirmed_steps: z.array(z.string().min(1).max(100)).max(100),
@@ -90,35 +89,6 @@ const SocketCommand = z.strictObject({
   command: z.enum(['pause', 'resume', 'abort']),
   csrf: z.string().max(200).optional(),
 });
-
-/** Same patient, same virtual skin: a stable seed from the patient id. */
-function seedOf(patientId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < patientId.length; i++) {
-    h ^= patientId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return (h % 2_000_000_000) + 1;
-}
-
-/** Every required pre-step confirmed, and no id the protocol does not have. */
-function checkPreSteps(protocol: Protocol, confirmed: readonly string[]): void {
-  const known = new Set(protocol.pre_steps.map((s) => s.id));
-  const unknown = confirmed.filter((c) => !known.has(c));
-  if (unknown.length > 0) {
-    throw new IontoError(
-      'ION_ERR_VALIDATION',
-      `confirmed_steps: ${unknown.map((u) => `"${u}"`).join(', ')} is not a pre-step of ${protocol.id}`,
-    );
-  }
-  const missing = protocol.pre_steps.filter((s) => s.required && !confirmed.includes(s.id));
-  if (missing.length > 0) {
-    throw new IontoError(
-      'ION_ERR_VALIDATION',
-      `confirmed_steps: not started, these pre-steps are not confirmed: ${missing.map((m) => `${m.id} ("${m.text}")`).join('; ')}`,
-    );
-  }
-}
 
 /** A session whose patient the user may see; any other answers 404 like a missing one (the refusal is audited). */
 async function visibleSession(store: Store, user: User, id: string): Promise<SessionRecord> {
@@ -192,7 +162,7 @@ export function sessionRoutes(app: App, ctx: ServerContext): void {
     {
       schema: {
         summary:
-          'Start a live session on a simulated device (staff). Refused when the screening refuses or is missing or ' +
+          'Start a live session on a simulated device or a serial device on this server (staff). Refused when the screening refuses or is missing or ' +
           'outdated, when the course frequency caps would be broken, or when a required pre-step is not confirmed',
         body: NewSession,
         response: { 201: SessionSchema.extend({ precautions: z.array(z.string()) }) },
@@ -201,62 +171,15 @@ export function sessionRoutes(app: App, ctx: ServerContext): void {
     async (request, reply) => {
       const user = requireRole(request, STAFF_ROLES);
       const body = request.body;
-      const protocol = findProtocol(body.protocol);
-      checkPreSteps(protocol, body.confirmed_steps);
-      const zone = body.zone ?? protocol.default_zone;
-      const mode = body.mode ?? protocol.default_mode;
-      const release = await ctx.live.reserve(body.patient_id, body.device_id);
-      try {
-        const at = ctx.now();
-        const { record, agent, precautions } = await audited(store, user, async (tx) => {
-          const patient = await visiblePatient(tx, user, body.patient_id);
-          if (body.device_id !== undefined) {
-            const d = await findRow(tx, 'devices', body.device_id);
-            if (d === undefined || d.clinic_id !== patient.clinic_id) {
-              throw new IontoError('ION_ERR_NOT_FOUND', `device ${body.device_id} not found`);
-            }
-            if (d.kind !== 'simulated') {
-              throw new IontoError(
-                'ION_ERR_VALIDATION',
-                `device_id: ${d.id} is a ${d.kind} device, run by its own agent; this server hosts simulated devices`,
-              );
-            }
-          }
-          const eligible = await checkEligibility(tx, { patient, protocol, zone, mode, at });
-          // Compiled and checked before the session row exists: a bad choice never leaves a record or a current.
-          const prepared = new SessionAgent({
-            protocol,
-            choices: {
-              zone,
-              mode,
-              current: body.current_mA as MilliAmp | undefined,
-              minutes: body.minutes,
-              dose: body.dose_mAmin as MilliAmpMinute | undefined,
-              agentCharge: body.agent_charge,
-            },
-            seed: seedOf(patient.id),
-            screening: eligible.screening,
-            speed: ctx.live.speed,
-          });
-          const rec = await startSession(tx, {
-            patient_id: patient.id,
-            protocol: protocol.id,
-            zone: prepared.plan.zone,
-            device_id: body.device_id ?? null,
-            started_at: at,
-          });
-          await audit(tx, user, 'session.start', patient.id);
-          return { record: rec, agent: prepared, precautions: eligible.precautions };
-        });
-        const live = ctx.live.start(record, agent, user.id, release);
-        return reply
-          .code(201)
-          .header('location', `/api/sessions/${record.id}`)
-          .send({ ...withLive(record, live), precautions: [...precautions] });
-      } catch (e) {
-        release();
-        throw e;
-      }
+      const { record, live, precautions } = await startHostedSession(ctx, user, {
+        ...body,
+        current: body.current_mA as MilliAmp | undefined,
+        dose: body.dose_mAmin as MilliAmpMinute | undefined,
+      });
+      return reply
+        .code(201)
+        .header('location', `/api/sessions/${record.id}`)
+        .send({ ...withLive(record, live), precautions: [...precautions] });
     },
   );
 

@@ -14,8 +14,11 @@ function checkKind(kind: DeviceKind): DeviceKind {
   return kind;
 }
 
-export const createDevice = async (store: Store, input: NewRow<'devices'>): Promise<DeviceRow> =>
-  insertRow(store, 'devices', { ...input, kind: checkKind(input.kind) });
+/** A new device; `port` (a serial device the server drives) defaults to none. */
+export type NewDevice = Omit<NewRow<'devices'>, 'port'> & { port?: string | null };
+
+export const createDevice = async (store: Store, input: NewDevice): Promise<DeviceRow> =>
+  insertRow(store, 'devices', { ...input, port: input.port ?? null, kind: checkKind(input.kind) });
 
 export const getDevice = async (store: Store, id: string): Promise<DeviceRow> => getRow(store, 'devices', id);
 

@@ -4,9 +4,9 @@
  * test-artifacts/screenshots/ (kept by CI as artifacts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
@@ -27,6 +27,24 @@ function newestMtime(path: string): number {
   return newest;
 }
 
+/** The files under src/ that web/src imports (`from '../../../src/…'`). */
+function sharedModules(): string[] {
+  const found = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.tsx?$/.test(e.name)) {
+        for (const m of readFileSync(p, 'utf8').matchAll(/from '((?:\.\.\/)+src\/[^']+)'/g)) {
+          found.add(join(dirname(p), `${m[1]!}.ts`));
+        }
+      }
+    }
+  };
+  walk(join(WEB, 'src'));
+  return [...found];
+}
+
 /**
  * Builds the web app when dist/web is missing or older than its sources, so the browser tests never test a stale
  * build. Test files run in parallel processes: a lock folder lets one build while the others wait.
@@ -37,9 +55,8 @@ export function ensureWebBuilt(): void {
     newestMtime(join(WEB, 'public')),
     newestMtime(join(WEB, 'index.html')),
     newestMtime(join(WEB, 'vite.config.ts')),
-    // The project modules the app bundles (the age and sweat-test rules, and the error catalogue they throw from).
-    newestMtime(join(ROOT, 'src', 'clinic', 'age.ts')),
-    newestMtime(join(ROOT, 'src', 'clinic', 'sweat-test-rules.ts')),
+    // The project modules the app bundles (rules it shares with the server), and the error catalogue.
+    ...sharedModules().map(newestMtime),
     newestMtime(join(ROOT, 'src', 'errors', 'catalogue.ts')),
   );
   const fresh = () => existsSync(BUILT) && statSync(BUILT).mtimeMs >= sourcesAt;

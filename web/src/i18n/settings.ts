@@ -56,9 +56,9 @@ export const settings = defineMessages({
     'settings.deviceSimulatedExplain':
       'A simulated device runs inside this server: sessions started in the app run on it, with the virtual patient behind it.',
     'settings.deviceSerialExplain':
-      'A serial device is never driven by the server: it runs on the computer it is plugged into, where the command below runs a session on it with the same safety limits.',
+      'A serial device plugged into this server’s computer is driven by the server once its port is set (for example /dev/ttyUSB0): sessions started in the app run on it in real time and are recorded here. A serial device on another computer runs there with the command below, with the same safety limits.',
     'settings.deviceAgentExplain':
-      'A device token is for an agent on that computer that reports the device’s sessions to this server (the API’s agent routes). No such agent ships with OpenIonto yet: sessions run with ionto run --port are not recorded here. The token is shown once, when the device is added or its token renewed.',
+      'A device token is for an agent on another computer that reports the device’s sessions to this server (the API’s agent routes). No such agent ships with OpenIonto yet: sessions run with ionto run --port on another computer are not recorded here. The token is shown once, when the device is added or its token renewed.',
     'settings.noDevices': 'The clinic has no registered device. Add one below.',
     'settings.deviceName': 'Name',
     'settings.deviceKind': 'Kind',
@@ -67,6 +67,15 @@ export const settings = defineMessages({
     'settings.kind.serial': 'Serial port',
     'settings.drivenBy.simulated': 'this server',
     'settings.drivenBy.serial': 'the computer it is plugged into',
+    'settings.drivenBy.serialHere': 'this server',
+    'settings.devicePort': 'Port on this server',
+    'settings.devicePortOf': 'Port of {name} on this server',
+    'settings.devicePortHint':
+      'Only for a serial device plugged into this server’s computer, for example /dev/ttyUSB0 or COM3. Leave it empty for a device run on another computer.',
+    'settings.noPort': 'none',
+    'settings.setPort': 'Set the port',
+    'settings.setPortNamed': 'Set the port of {name}',
+    'settings.err.port': 'A port is an absolute path such as /dev/ttyUSB0, or COM3; no spaces or "..".',
     'settings.rotate': 'New token',
     'settings.rotateNamed': 'Give {name} a new token',
     'settings.rotateConfirm':
@@ -132,9 +141,9 @@ export const settings = defineMessages({
     'settings.deviceSimulatedExplain':
       "Un appareil simulé fonctionne dans ce serveur : les séances lancées dans l'application s'y déroulent, avec le patient virtuel derrière.",
     'settings.deviceSerialExplain':
-      "Un appareil série n'est jamais piloté par le serveur : il fonctionne sur l'ordinateur auquel il est branché, où la commande ci-dessous y lance une séance avec les mêmes limites de sécurité.",
+      "Un appareil série branché sur l'ordinateur de ce serveur est piloté par le serveur une fois son port indiqué (par exemple /dev/ttyUSB0) : les séances lancées dans l'application s'y déroulent en temps réel et sont enregistrées ici. Un appareil série sur un autre ordinateur y fonctionne avec la commande ci-dessous, avec les mêmes limites de sécurité.",
     'settings.deviceAgentExplain':
-      "Un jeton d'appareil sert à un agent installé sur cet ordinateur, qui transmet les séances de l'appareil à ce serveur (les routes d'agent de l'API). OpenIonto ne fournit pas encore cet agent : les séances lancées avec ionto run --port ne sont pas enregistrées ici. Le jeton n'est affiché qu'une fois, à l'ajout de l'appareil ou au renouvellement de son jeton.",
+      "Un jeton d'appareil sert à un agent installé sur un autre ordinateur, qui transmet les séances de l'appareil à ce serveur (les routes d'agent de l'API). OpenIonto ne fournit pas encore cet agent : les séances lancées avec ionto run --port sur un autre ordinateur ne sont pas enregistrées ici. Le jeton n'est affiché qu'une fois, à l'ajout de l'appareil ou au renouvellement de son jeton.",
     'settings.noDevices': "La clinique n'a aucun appareil enregistré. Ajoutez-en un ci-dessous.",
     'settings.deviceName': 'Nom',
     'settings.deviceKind': 'Type',
@@ -143,6 +152,15 @@ export const settings = defineMessages({
     'settings.kind.serial': 'Port série',
     'settings.drivenBy.simulated': 'ce serveur',
     'settings.drivenBy.serial': "l'ordinateur auquel il est branché",
+    'settings.drivenBy.serialHere': 'ce serveur',
+    'settings.devicePort': 'Port sur ce serveur',
+    'settings.devicePortOf': 'Port de {name} sur ce serveur',
+    'settings.devicePortHint':
+      "Seulement pour un appareil série branché sur l'ordinateur de ce serveur, par exemple /dev/ttyUSB0 ou COM3. Laissez vide pour un appareil utilisé sur un autre ordinateur.",
+    'settings.noPort': 'aucun',
+    'settings.setPort': 'Indiquer le port',
+    'settings.setPortNamed': 'Indiquer le port de {name}',
+    'settings.err.port': 'Un port est un chemin absolu comme /dev/ttyUSB0, ou COM3 ; sans espaces ni « .. ».',
     'settings.rotate': 'Nouveau jeton',
     'settings.rotateNamed': 'Donner un nouveau jeton à {name}',
     'settings.rotateConfirm':
@@ -208,9 +226,9 @@ export const settings = defineMessages({
     'settings.deviceSimulatedExplain':
       "Un dispositivo simulato funziona dentro questo server: le sedute avviate nell'app si svolgono su di esso, con il paziente virtuale dietro.",
     'settings.deviceSerialExplain':
-      'Un dispositivo seriale non è mai pilotato dal server: funziona sul computer a cui è collegato, dove il comando qui sotto vi esegue una seduta con gli stessi limiti di sicurezza.',
+      'Un dispositivo seriale collegato al computer di questo server è pilotato dal server una volta indicata la sua porta (per esempio /dev/ttyUSB0): le sedute avviate nell’app vi si svolgono in tempo reale e sono registrate qui. Un dispositivo seriale su un altro computer funziona lì con il comando qui sotto, con gli stessi limiti di sicurezza.',
     'settings.deviceAgentExplain':
-      'Un token del dispositivo serve a un agente su quel computer che trasmette le sedute del dispositivo a questo server (le rotte agente dell’API). OpenIonto non include ancora questo agente: le sedute eseguite con ionto run --port non vengono registrate qui. Il token viene mostrato una sola volta, quando il dispositivo viene aggiunto o il suo token rinnovato.',
+      'Un token del dispositivo serve a un agente su un altro computer che trasmette le sedute del dispositivo a questo server (le rotte agente dell’API). OpenIonto non include ancora questo agente: le sedute eseguite con ionto run --port su un altro computer non vengono registrate qui. Il token viene mostrato una sola volta, quando il dispositivo viene aggiunto o il suo token rinnovato.',
     'settings.noDevices': 'La clinica non ha dispositivi registrati. Aggiungine uno qui sotto.',
     'settings.deviceName': 'Nome',
     'settings.deviceKind': 'Tipo',
@@ -219,6 +237,15 @@ export const settings = defineMessages({
     'settings.kind.serial': 'Porta seriale',
     'settings.drivenBy.simulated': 'questo server',
     'settings.drivenBy.serial': 'il computer a cui è collegato',
+    'settings.drivenBy.serialHere': 'questo server',
+    'settings.devicePort': 'Porta su questo server',
+    'settings.devicePortOf': 'Porta di {name} su questo server',
+    'settings.devicePortHint':
+      'Solo per un dispositivo seriale collegato al computer di questo server, per esempio /dev/ttyUSB0 o COM3. Lascia vuoto per un dispositivo usato su un altro computer.',
+    'settings.noPort': 'nessuna',
+    'settings.setPort': 'Indica la porta',
+    'settings.setPortNamed': 'Indica la porta di {name}',
+    'settings.err.port': 'Una porta è un percorso assoluto come /dev/ttyUSB0, o COM3; senza spazi né "..".',
     'settings.rotate': 'Nuovo token',
     'settings.rotateNamed': 'Dai a {name} un nuovo token',
     'settings.rotateConfirm':

@@ -2,16 +2,21 @@ import { useState, type FormEvent } from 'react';
 import { allPages, api } from '../../api';
 import { ErrorBox, Field, Loading, useAsync } from '../../components/ui';
 import { useI18n } from '../../i18n';
+import { isSerialPortPath as isPortPath } from '../../../../src/device/serial-port-path';
 import { Confirm, SecretOnce } from './secret-once';
 
-/** How a serial device runs a session on the computer it is plugged into (README "Devices over a serial line"). */
+/** How a serial device runs a session on a computer other than the server's (README "Devices over a serial line"). */
 const SERIAL_COMMAND = 'ionto run <protocol> --port /dev/ttyUSB0';
+/** A port path as it looks on Linux (a placeholder, not a word to translate). */
+const PORT_EXAMPLE = '/dev/ttyUSB0';
 
 interface Device {
   id: string;
   clinic_id: string;
   kind: 'simulated' | 'serial';
   name: string;
+  /** A serial device this server drives: its port here. */
+  port: string | null;
   version: number;
   created_at: string;
   updated_at: string;
@@ -31,20 +36,55 @@ export function DevicesSection() {
   const [error, setError] = useState<unknown>();
   const [secret, setSecret] = useState<{ title: string; token: string }>();
   const [rotating, setRotating] = useState<Device>();
+  const [port, setPort] = useState('');
+  const [portError, setPortError] = useState<string>();
+  /** The serial device whose port is being set, and the port typed so far. */
+  const [editing, setEditing] = useState<{ device: Device; port: string; error?: string }>();
 
   async function add(e: FormEvent) {
     e.preventDefault();
-    if (name.trim() === '') {
-      setNameError(t('settings.err.deviceName'));
-      return;
-    }
-    setNameError(undefined);
+    const wantedPort = kind === 'serial' ? port.trim() : '';
+    const badName = name.trim() === '';
+    const badPort = wantedPort !== '' && !isPortPath(wantedPort);
+    setNameError(badName ? t('settings.err.deviceName') : undefined);
+    setPortError(badPort ? t('settings.err.port') : undefined);
+    if (badName || badPort) return;
     setBusy(true);
     setError(undefined);
     try {
-      const res = await api.post<{ device: Device; token: string }>('/api/devices', { kind, name: name.trim() });
+      const res = await api.post<{ device: Device; token: string }>('/api/devices', {
+        kind,
+        name: name.trim(),
+        ...(wantedPort === '' ? {} : { port: wantedPort }),
+      });
       setSecret({ title: t('settings.deviceAdded', { name: res.device.name }), token: res.token });
       setName('');
+      setPort('');
+      list.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function savePort(e: FormEvent) {
+    e.preventDefault();
+    if (!editing) return;
+    const wanted = editing.port.trim();
+    if (wanted !== '' && !isPortPath(wanted)) {
+      setEditing({ ...editing, error: t('settings.err.port') });
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.patch<Device>(
+        `/api/devices/${encodeURIComponent(editing.device.id)}`,
+        { port: wanted === '' ? null : wanted },
+        { ifMatch: `"${editing.device.version}"` },
+      );
+      setEditing(undefined);
       list.reload();
     } catch (err) {
       setError(err);
@@ -94,6 +134,7 @@ export function DevicesSection() {
                 <th scope="col">{t('settings.deviceName')}</th>
                 <th scope="col">{t('settings.deviceKind')}</th>
                 <th scope="col">{t('settings.drivenBy')}</th>
+                <th scope="col">{t('settings.devicePort')}</th>
                 <th scope="col">{t('settings.createdAt')}</th>
                 <th scope="col">
                   <span className="visually-hidden">{t('settings.actions')}</span>
@@ -105,7 +146,52 @@ export function DevicesSection() {
                 <tr key={d.id}>
                   <td>{d.name}</td>
                   <td>{t(`settings.kind.${d.kind}`)}</td>
-                  <td>{t(`settings.drivenBy.${d.kind}`)}</td>
+                  <td>
+                    {d.kind === 'serial' && d.port !== null
+                      ? t('settings.drivenBy.serialHere')
+                      : t(`settings.drivenBy.${d.kind}`)}
+                  </td>
+                  <td>
+                    {editing?.device.id === d.id ? (
+                      <form onSubmit={savePort} noValidate className="settings-inline">
+                        <Field
+                          label={t('settings.devicePortOf', { name: d.name })}
+                          {...(editing.error ? { error: editing.error } : {})}
+                        >
+                          {(p) => (
+                            <input
+                              {...p}
+                              maxLength={200}
+                              placeholder={PORT_EXAMPLE}
+                              value={editing.port}
+                              onChange={(e) => setEditing({ device: d, port: e.target.value })}
+                            />
+                          )}
+                        </Field>
+                        <button type="submit" className="primary" disabled={busy}>
+                          {t('common.save')}
+                        </button>
+                        <button type="button" onClick={() => setEditing(undefined)}>
+                          {t('common.cancel')}
+                        </button>
+                      </form>
+                    ) : d.kind === 'serial' ? (
+                      <>
+                        {d.port !== null ? (
+                          <code>{d.port}</code>
+                        ) : (
+                          <span className="muted">{t('settings.noPort')}</span>
+                        )}{' '}
+                        <button
+                          type="button"
+                          onClick={() => setEditing({ device: d, port: d.port ?? '' })}
+                          aria-label={t('settings.setPortNamed', { name: d.name })}
+                        >
+                          {t('settings.setPort')}
+                        </button>
+                      </>
+                    ) : null}
+                  </td>
                   <td>{dateTime(d.created_at)}</td>
                   <td>
                     {rotating?.id === d.id ? (
@@ -145,6 +231,23 @@ export function DevicesSection() {
         <Field label={t('settings.deviceName')} required {...(nameError ? { error: nameError } : {})}>
           {(p) => <input {...p} maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
+        {kind === 'serial' ? (
+          <Field
+            label={t('settings.devicePort')}
+            hint={t('settings.devicePortHint')}
+            {...(portError ? { error: portError } : {})}
+          >
+            {(p) => (
+              <input
+                {...p}
+                maxLength={200}
+                placeholder={PORT_EXAMPLE}
+                value={port}
+                onChange={(e) => setPort(e.target.value)}
+              />
+            )}
+          </Field>
+        ) : null}
         <button type="submit" className="primary" disabled={busy}>
           {t('settings.addDeviceSubmit')}
         </button>
