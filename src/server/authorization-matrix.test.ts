@@ -7,10 +7,19 @@
  * principal's credentials are added by the suite. For a refused write (any method but GET), the suite also checks
  * that no table changed (the audit log aside, which may record the refusal).
  */
+import { randomUUID } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweatTestScreeningItems } from '../clinic/sweat-test.js';
-import { createApiToken, createDevice, createUser, findRow, startSession } from '../store/index.js';
+import {
+  createApiToken,
+  createDevice,
+  createUser,
+  currentHomePlan,
+  findRow,
+  insertUploadedSession,
+  startSession,
+} from '../store/index.js';
 import type { Role, User } from '../store/index.js';
 import type { TestDatabase } from '../store/test-backends.js';
 import { TEST_BACKENDS } from '../store/test-backends.js';
@@ -108,6 +117,7 @@ const ROWS: Row[] = [
   ['GET /api/devices/self',          '401 401 401 401 401 401 401 401  ok 401', U('/api/devices/self')],
   ['GET /api/devices/:id',           '401 403  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: `/api/devices/${f.w.device.row.id}` })],
   ['POST /api/devices/:id/token',    '401 403 403 403  ok 404 404 403 401  ok', async (f) => ({ url: `/api/devices/${await f.freshDevice()}/token` })],
+  ['PATCH /api/devices/:id',         '401 403 403 403  ok 404 404 403 401  ok', async (f) => ({ url: `/api/devices/${await f.freshDevice()}`, headers: { 'if-match': '"1"' }, payload: { name: 'Matrix unit' } })],
   // audit log
   ['GET /api/audit',                 '401 403 403 403  ok  ok  ok 403 401  ok', U('/api/audit')],
   // screenings
@@ -156,9 +166,34 @@ const ROWS: Row[] = [
   // drug-delivery simulator (a model, no patient data)
   ['GET /api/simulations/drugs',        '401  ok  ok  ok  ok  ok  ok  ok 401  ok', U('/api/simulations/drugs')],
   ['POST /api/simulations/drug-delivery', '401  ok  ok  ok  ok  ok  ok  ok 401  ok', () => ({ url: '/api/simulations/drug-delivery', payload: { drug: 'lidocaine', current_mA: 1, minutes: 1 } })],
+  // home treatment (issue 8): the plan, the home view, hosted home sessions, offline sync, summary, tolerance
+  ['POST /api/patients/:id/home-plan',  '401 403 403  ok  ok 404 404 403 401  ok', (f) => ({ url: `/api/patients/${f.w.patients.ownA.id}/home-plan`, payload: { course_id: f.ids.course } })],
+  ['GET /api/patients/:id/home-plan',   '401  ok  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: `/api/patients/${f.w.patients.ownA.id}/home-plan` })],
+  ['PATCH /api/patients/:id/home-plan', '401 403 403  ok  ok 404 404 403 401  ok', async (f) => ({ url: `/api/patients/${f.w.patients.ownA.id}/home-plan`, headers: { 'if-match': `"${(await currentHomePlan(f.w.store, f.w.patients.ownA.id))!.version}"` }, payload: { interval_days: 14 } })],
+  ['GET /api/home',                     '401  ok  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: `/api/home?patient_id=${f.w.patients.ownA.id}` })],
+  ['POST /api/home/sessions',           '401 400 400 400 400 404 404 404 401 400', (f) => ({ url: '/api/home/sessions', payload: { patient_id: f.w.patients.ownA.id, confirmed_steps: [] } })],
+  ['POST /api/home/sync',               '401  ok  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: '/api/home/sync', payload: { patient_id: f.w.patients.ownA.id, records: [{ kind: 'diary', client_id: randomUUID(), date: today(), dry: true }] } })],
+  ['GET /api/home/summary',             '401  ok  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: `/api/home/summary?patient_id=${f.w.patients.ownA.id}` })],
+  ['GET /api/home/summary.pdf',         '401  ok  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: `/api/home/summary.pdf?patient_id=${f.w.patients.ownA.id}` })],
+  ['POST /api/sessions/:id/tolerance',  '401  ok  ok  ok  ok 404 404 404 401  ok', async (f) => ({ url: `/api/sessions/${(await endedSession(f)).id}/tolerance`, payload: { entry: { sensation: 'tingling', discomfort: 1, findings: [] } } })],
+  ['GET /api/patients/:id/tolerance',   '401  ok  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: `/api/patients/${f.w.patients.ownA.id}/tolerance` })],
   // FHIR export
   ['GET /fhir/Patient/:id/$everything', '401  ok  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: `/fhir/Patient/${f.w.patients.ownA.id}/$everything` })],
 ];
+
+/** An ended (uploaded) session of patient ownA, for routes that record after a session. */
+const endedSession = (f: Fx) =>
+  insertUploadedSession(f.w.store, {
+    patient_id: f.w.patients.ownA.id,
+    protocol: 'tapwater-palms',
+    zone: 'palms',
+    client_id: randomUUID(),
+    status: 'completed',
+    started_at: new Date(Date.now() - 30 * 60_000),
+    ended_at: new Date(Date.now() - 10 * 60_000),
+    delivered_mamin: 200,
+    report: { target_mA: 10, delivered_mAmin: 200 },
+  });
 
 /** The pre-steps of tapwater-palms, all confirmed. */
 const TAPWATER_STEPS = ['remove-jewellery', 'cover-cuts', 'cleanse-skin', 'water-level'];

@@ -7,16 +7,21 @@
  * Every write route the server registers (any method but GET) needs an entry in WRITES: the first test fails
  * otherwise, so a new write route is covered the day it is added.
  */
+import { randomUUID } from 'node:crypto';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweatTestScreeningItems } from '../clinic/sweat-test.js';
 import {
   createApiToken,
+  createCourse,
   createDevice,
+  createHomePlan,
   createUser,
+  currentHomePlan,
   deleteApiTokensOfUser,
   findRow,
+  insertUploadedSession,
   listAudit,
   startSession,
 } from '../store/index.js';
@@ -248,6 +253,15 @@ const WRITES: Write[] = [
     stored: (f, res) => row(f.w.store, 'devices', res.json().device.id),
   },
   {
+    route: 'PATCH /api/devices/:id',
+    build: async (f) => ({
+      url: `/api/devices/${await f.freshDeviceId()}`,
+      headers: { ...f.as.admin.headers, 'if-match': '"1"' },
+      payload: { name: 'Unit renamed' },
+    }),
+    fields: { name: 'text', port: 'format' },
+  },
+  {
     route: 'POST /api/devices/:id/token',
     // A device of its own: rotating the world's device would lock the agent cases out.
     build: async (f) => ({ url: `/api/devices/${await f.freshDeviceId()}/token`, headers: f.as.admin.headers }),
@@ -348,6 +362,99 @@ const WRITES: Write[] = [
     }),
     fields: { samples: 'format' },
   },
+  // home treatment (issue 8)
+  {
+    route: 'POST /api/patients/:id/home-plan',
+    build: (f) => ({
+      url: `/api/patients/${f.w.patients.ownA.id}/home-plan`,
+      headers: f.as.clinician.headers,
+      payload: { course_id: f.ids.course },
+    }),
+    types: { interval_days: 'number', pin_mA: 'number', cap_mA: 'number', warning_signs: 'array' },
+    fields: {
+      course_id: 'format',
+      device_id: 'format',
+      zone: 'format',
+      mode: 'format',
+      interval_days: 'format',
+      pin_mA: 'format',
+      cap_mA: 'format',
+      warning_signs: 'format',
+    },
+  },
+  {
+    route: 'PATCH /api/patients/:id/home-plan',
+    build: async (f) => {
+      await homePlanOf(f, f.w.patients.ownA.id);
+      const plan = (await currentHomePlan(f.w.store, f.w.patients.ownA.id))!;
+      return {
+        url: `/api/patients/${f.w.patients.ownA.id}/home-plan`,
+        headers: { ...f.as.clinician.headers, 'if-match': `"${plan.version}"` },
+        payload: { interval_days: 14 },
+      };
+    },
+    types: { pin_mA: 'number', cap_mA: 'number', warning_signs: 'array' },
+    fields: {
+      interval_days: 'format',
+      pin_mA: 'format',
+      cap_mA: 'format',
+      warning_signs: 'format',
+      status: 'format',
+      review_note: 'text',
+    },
+    stored: async (f) => {
+      const plan = await currentHomePlan(f.w.store, f.w.patients.ownA.id);
+      return plan === undefined ? undefined : { review_note: plan.review_note };
+    },
+  },
+  {
+    route: 'POST /api/home/sessions',
+    // Patient otherA has a home plan but was never screened: a valid request is refused (422) before any current.
+    build: async (f) => {
+      await homePlanOf(f, f.w.patients.otherA.id);
+      return {
+        url: '/api/home/sessions',
+        headers: f.as.nurse.headers,
+        payload: { patient_id: f.w.patients.otherA.id, confirmed_steps: TAPWATER_STEPS },
+      };
+    },
+    baseline: 422,
+    fields: { patient_id: 'format', confirmed_steps: 'format' },
+  },
+  {
+    route: 'POST /api/home/sync',
+    build: (f) => ({
+      url: '/api/home/sync',
+      headers: f.as.nurse.headers,
+      payload: {
+        patient_id: f.w.patients.ownA.id,
+        records: [{ kind: 'diary', client_id: randomUUID(), date: '2026-01-05', dry: true }],
+      },
+    }),
+    fields: { patient_id: 'format', records: 'format' },
+  },
+  {
+    route: 'POST /api/sessions/:id/tolerance',
+    build: async (f) => {
+      const s = await insertUploadedSession(f.w.store, {
+        patient_id: f.w.patients.ownA.id,
+        protocol: 'tapwater-palms',
+        zone: 'palms',
+        client_id: randomUUID(),
+        status: 'completed',
+        started_at: '2026-01-05T09:00:00Z',
+        ended_at: '2026-01-05T09:20:00Z',
+        delivered_mamin: 200,
+        report: { target_mA: 10, delivered_mAmin: 200 },
+      });
+      return {
+        url: `/api/sessions/${s.id}/tolerance`,
+        headers: f.as.nurse.headers,
+        payload: { entry: { sensation: 'tingling', discomfort: 1, findings: [] } },
+      };
+    },
+    fields: { entry: 'format', client_id: 'format' },
+  },
   // CF sweat tests
   {
     route: 'POST /api/patients/:id/sweat-tests',
@@ -412,6 +519,28 @@ const WRITES: Write[] = [
     fields: { drug: 'format', current_mA: 'format', minutes: 'format', area_cm2: 'format', electrode: 'format' },
   },
 ];
+
+/** The patient's home plan, handed over from a course of their own when they have none yet. */
+async function homePlanOf(f: Fx, patientId: string): Promise<void> {
+  if ((await currentHomePlan(f.w.store, patientId)) !== undefined) return;
+  const { course } = await createCourse(f.w.store, {
+    patient_id: patientId,
+    protocol: 'tapwater-palms',
+    template: 'clinic',
+    start_date: '2026-01-01',
+    time_zone: 'Europe/Berlin',
+  });
+  await createHomePlan(f.w.store, {
+    patient_id: patientId,
+    course_id: course.id,
+    protocol: 'tapwater-palms',
+    zone: 'palms',
+    mode: 'dc',
+    interval_days: 14,
+    warning_signs: [],
+    created_by: f.w.users.clinicianA.id,
+  });
+}
 
 /** The pre-steps of tapwater-palms, all confirmed. */
 const TAPWATER_STEPS = ['remove-jewellery', 'cover-cuts', 'cleanse-skin', 'water-level'];

@@ -13,6 +13,8 @@ import type { App, ServerContext } from './app-types.js';
 import { authRoutes } from './auth-routes.js';
 import { installAuthentication } from './authentication.js';
 import { healthRoutes } from './health-routes.js';
+import { homeRoutes } from './home-routes.js';
+import { toleranceRoutes } from './tolerance-routes.js';
 import { clinicRoutes } from './clinic-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import { auditRoutes } from './audit-routes.js';
@@ -119,6 +121,8 @@ export async function buildServer(options: BuildServerOptions): Promise<App> {
   protocolRoutes(app, ctx);
   planningRoutes(app, ctx);
   simulationRoutes(app, ctx);
+  homeRoutes(app, ctx);
+  toleranceRoutes(app, ctx);
   app.get(
     '/api/openapi.json',
     { schema: { summary: 'This document', response: { 200: z.record(z.string(), z.unknown()) } } },

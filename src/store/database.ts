@@ -97,6 +97,10 @@ export interface SessionsTable extends VersionedColumns {
   delivered_mamin: number;
   /** JSON text of the engine's SessionReport, once finished. */
   report: string | null;
+  /** The id an offline home device gave a session it uploaded (unique); null for a session the server started. */
+  client_id: string | null;
+  /** The home plan the session was held under, if any. */
+  home_plan_id: string | null;
 }
 
 /** One telemetry sample; append-only, keyed by (session_id, t_ms) so a retried batch cannot duplicate a sample. */
@@ -117,6 +121,11 @@ export interface OutcomesTable extends VersionedColumns {
   /** JSON text. */
   value: string;
   recorded_at: string;
+  /**
+   * The id an offline home device gave an uploaded record (unique); null otherwise. Optional on insert: an outcome
+   * recorded at the server has none.
+   */
+  client_id?: string | null;
 }
 
 export interface SweatTestsTable extends VersionedColumns {
@@ -131,6 +140,49 @@ export interface DevicesTable extends VersionedColumns {
   kind: DeviceKind;
   name: string;
   token_hash: string;
+  /** A serial device's port on the server's computer (for example /dev/ttyUSB0), when the server drives it. */
+  port: string | null;
+}
+
+export type HomePlanStatus = 'active' | 'stopped' | 'ended';
+export const HOME_PLAN_STATUSES: readonly HomePlanStatus[] = ['active', 'stopped', 'ended'];
+
+/** A course's maintenance phase handed over to the patient's home: one protocol zone at an interval. */
+export interface HomePlansTable extends VersionedColumns {
+  patient_id: string;
+  course_id: string;
+  device_id: string | null;
+  protocol: string;
+  zone: string;
+  mode: string;
+  interval_days: number;
+  /** A clinician's pin / cap on the titrated current (mA). */
+  pin_ma: number | null;
+  cap_ma: number | null;
+  /** JSON text: string[]. */
+  warning_signs: string;
+  /** 'stopped': refused sessions until a clinician's review (burn, vesicles); 'ended': replaced or closed. */
+  status: HomePlanStatus;
+  stopped_reason: string | null;
+  /** The clinician's note when a stopped plan was made active again, and when. */
+  review_note: string | null;
+  reviewed_at: string | null;
+  created_by: string;
+}
+
+/** How a session was tolerated: one per session (unique), as the operator or patient recorded it. */
+export interface ToleranceRecordsTable extends VersionedColumns {
+  session_id: string;
+  patient_id: string;
+  home_plan_id: string | null;
+  /** JSON text of the clinic layer's ToleranceEntry. */
+  entry: string;
+  /** JSON text of the ToleranceAssessment made when it was recorded. */
+  assessment: string;
+  recorded_by: string;
+  recorded_at: string;
+  /** The id an offline home device gave the record (unique); null otherwise. */
+  client_id: string | null;
 }
 
 /** A personal API token for scripts: only the SHA-256 of the token is stored; the token itself is shown once. */
@@ -177,4 +229,6 @@ export interface Database {
   audit_log: AuditLogTable;
   course_options: CourseOptionsTable;
   api_tokens: ApiTokensTable;
+  home_plans: HomePlansTable;
+  tolerance_records: ToleranceRecordsTable;
 }

@@ -206,6 +206,75 @@ const patientNameKey: Migration = {
   },
 };
 
+/** A serial device the server itself drives names its port on the server's computer. */
+const devicePort: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('devices').addColumn('port', 'text').execute();
+  },
+};
+
+/**
+ * Home treatment (issue 8): the clinician's home plans, a tolerance record per session, and the client ids that make
+ * uploads from an offline home device idempotent. A unique index on a nullable column allows any number of NULLs on
+ * both SQLite and PostgreSQL, so only the uploaded rows are keyed; SQLite cannot add a UNIQUE column, so each key is
+ * a column plus a unique index.
+ */
+const homeTreatment: Migration = {
+  async up(db: AnyDb) {
+    await versioned(db, 'home_plans')
+      .addColumn('patient_id', 'text', (c) => c.notNull().references('patients.id'))
+      .addColumn('course_id', 'text', (c) => c.notNull().references('courses.id'))
+      .addColumn('device_id', 'text', (c) => c.references('devices.id'))
+      .addColumn('protocol', 'text', (c) => c.notNull())
+      .addColumn('zone', 'text', (c) => c.notNull())
+      .addColumn('mode', 'text', (c) => c.notNull())
+      .addColumn('interval_days', 'integer', (c) => c.notNull())
+      .addColumn('pin_ma', 'double precision')
+      .addColumn('cap_ma', 'double precision')
+      .addColumn('warning_signs', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('active', 'stopped', 'ended')`))
+      .addColumn('stopped_reason', 'text')
+      .addColumn('review_note', 'text')
+      .addColumn('reviewed_at', 'text')
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('home_plans_patient').on('home_plans').columns(['patient_id', 'created_at']).execute();
+    await versioned(db, 'tolerance_records')
+      .addColumn('session_id', 'text', (c) => c.notNull().references('sessions.id'))
+      .addColumn('patient_id', 'text', (c) => c.notNull().references('patients.id'))
+      .addColumn('home_plan_id', 'text', (c) => c.references('home_plans.id'))
+      .addColumn('entry', 'text', (c) => c.notNull())
+      .addColumn('assessment', 'text', (c) => c.notNull())
+      .addColumn('recorded_by', 'text', (c) => c.notNull())
+      .addColumn('recorded_at', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text')
+      .execute();
+    await db.schema
+      .createIndex('tolerance_records_session')
+      .on('tolerance_records')
+      .column('session_id')
+      .unique()
+      .execute();
+    await db.schema
+      .createIndex('tolerance_records_client')
+      .on('tolerance_records')
+      .column('client_id')
+      .unique()
+      .execute();
+    await db.schema
+      .createIndex('tolerance_records_patient')
+      .on('tolerance_records')
+      .columns(['patient_id', 'recorded_at'])
+      .execute();
+    await db.schema.alterTable('sessions').addColumn('client_id', 'text').execute();
+    await db.schema.alterTable('sessions').addColumn('home_plan_id', 'text').execute();
+    await db.schema.createIndex('sessions_client').on('sessions').column('client_id').unique().execute();
+    await db.schema.createIndex('sessions_home_plan').on('sessions').columns(['home_plan_id', 'started_at']).execute();
+    await db.schema.alterTable('outcomes').addColumn('client_id', 'text').execute();
+    await db.schema.createIndex('outcomes_client').on('outcomes').column('client_id').unique().execute();
+  },
+};
+
 /** Every migration, in order, keyed by a name that sorts in that order. */
 export const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
   '0001-initial': initial(dialect),
@@ -213,6 +282,8 @@ export const migrationsFor = (dialect: DialectName): Record<string, Migration> =
   '0003-course-options': courseOptions,
   '0004-lookup-indexes': lookupIndexes,
   '0005-patient-name-key': patientNameKey,
+  '0006-device-port': devicePort,
+  '0007-home-treatment': homeTreatment,
 });
 
 /** The in-code provider the Kysely Migrator reads. */

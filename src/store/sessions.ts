@@ -19,6 +19,25 @@ export interface NewSession {
   zone: string;
   device_id?: string | null;
   started_at?: Date | string;
+  /** The home plan the session is held under. */
+  home_plan_id?: string | null;
+  /** The id a home device gave the session (unique). */
+  client_id?: string | null;
+}
+
+/** A session a home device ran offline and uploads once it has ended. */
+export interface UploadedSession {
+  patient_id: string;
+  protocol: string;
+  zone: string;
+  device_id?: string | null;
+  home_plan_id?: string | null;
+  client_id: string;
+  status: FinalStatus;
+  started_at: Date | string;
+  ended_at: Date | string;
+  delivered_mamin: number;
+  report: unknown;
 }
 
 export type FinalStatus = Exclude<StoredSessionStatus, 'running' | 'interrupted'>;
@@ -51,8 +70,44 @@ export const startSession = async (store: Store, input: NewSession): Promise<Ses
       ended_at: null,
       delivered_mamin: 0,
       report: null,
+      client_id: input.client_id ?? null,
+      home_plan_id: input.home_plan_id ?? null,
     }),
   );
+
+/**
+ * Stores a session that has already ended (uploaded by an offline home device). Its `client_id` is unique: a second
+ * insert of the same one fails with the backend's unique violation (see home-sync.ts).
+ */
+export async function insertUploadedSession(store: Store, input: UploadedSession): Promise<SessionRecord> {
+  const started = toUtcInstant(input.started_at);
+  const ended = toUtcInstant(input.ended_at);
+  if (ended < started) {
+    throw new IontoError('ION_ERR_OUT_OF_RANGE', `ended_at (${ended}) is before started_at (${started})`, {
+      field: 'ended_at',
+    });
+  }
+  if (!Number.isFinite(input.delivered_mamin) || input.delivered_mamin < 0) {
+    throw new IontoError('ION_ERR_OUT_OF_RANGE', 'delivered_mAmin must be a finite number ≥ 0', {
+      field: 'delivered_mAmin',
+    });
+  }
+  return decode(
+    await insertRow(store, 'sessions', {
+      patient_id: input.patient_id,
+      protocol: input.protocol,
+      zone: input.zone,
+      device_id: input.device_id ?? null,
+      status: input.status,
+      started_at: started,
+      ended_at: ended,
+      delivered_mamin: input.delivered_mamin,
+      report: toJsonText(input.report),
+      client_id: input.client_id,
+      home_plan_id: input.home_plan_id ?? null,
+    }),
+  );
+}
 
 export const getSession = async (store: Store, id: string): Promise<SessionRecord> =>
   decode(await getRow(store, 'sessions', id));

@@ -27,6 +27,7 @@ const TABLES = [
   'course_options',
   'courses',
   'devices',
+  'home_plans',
   'outcomes',
   'patients',
   'planned_sessions',
@@ -34,6 +35,7 @@ const TABLES = [
   'sessions',
   'sweat_tests',
   'telemetry',
+  'tolerance_records',
   'users',
 ];
 
