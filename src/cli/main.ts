@@ -10,6 +10,7 @@ import { registerSimulateCommand } from './simulate-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerExportCommand } from './export-command.js';
 import { registerDeviceEmulatorCommand } from './device-emulator-command.js';
+import { registerHomeCommand } from './home-command.js';
 
 export interface CliIo {
   readonly stdout: NodeJS.WriteStream;
@@ -85,6 +86,7 @@ function program(io: CliIo, done: (code: number) => void): Command {
   registerServeCommand(cmd, io, done);
   registerExportCommand(cmd, io, done);
   registerDeviceEmulatorCommand(cmd, io, done);
+  registerHomeCommand(cmd, io, done);
   return cmd;
 }
 
