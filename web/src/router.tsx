@@ -16,6 +16,8 @@ export const PATHS = {
   simulator: '/simulator',
   protocols: '/protocols',
   settings: '/settings',
+  home: '/home',
+  'home-summary': '/home/summary',
 } as const;
 
 export type PageName = keyof typeof PATHS;

@@ -8,9 +8,10 @@ import { lab } from './lab';
 import { simulator } from './simulator';
 import { protocols } from './protocols';
 import { settings } from './settings';
+import { home } from './home';
 
 /** Every area's messages; keys are prefixed by area so they never collide (a test checks). */
-export const AREAS = { common, dashboard, patients, session, lab, simulator, protocols, settings };
+export const AREAS = { common, dashboard, patients, session, lab, simulator, protocols, settings, home };
 
 type Merge<T> = { [A in keyof T]: T[A] extends { en: infer E } ? keyof E : never }[keyof T];
 export type MessageKey = Merge<typeof AREAS> & string;

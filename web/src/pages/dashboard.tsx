@@ -16,6 +16,7 @@ import {
   type ProtocolSummary,
 } from './patients/model';
 import { maybeT } from './patients/screening';
+import { HomeCard } from './home/home-card';
 import './patients/patients.css';
 
 /** A planned session of the clinic as GET /api/planned-sessions answers it (src/server/planning-routes.ts). */
@@ -175,6 +176,7 @@ function PatientDashboard() {
   const name = (id: string) => protocols.find((p) => p.id === id)?.name ?? id;
   return (
     <>
+      <HomeCard />
       {followUp.courses.length === 0 ? <p className="empty">{t('dashboard.noCourse')}</p> : null}
       {followUp.courses.map((c) => (
         <section key={c.course_id} className="card" aria-label={name(c.protocol)}>

@@ -17,6 +17,8 @@ export const PAGES: Record<Exclude<PageName, 'sign-in'>, ComponentType> = {
   simulator: page(() => import('./simulator'), 'SimulatorPage'),
   protocols: page(() => import('./protocols'), 'ProtocolsPage'),
   settings: page(() => import('./settings'), 'SettingsPage'),
+  home: page(() => import('./home/home-page'), 'HomePage'),
+  'home-summary': page(() => import('./home/summary-page'), 'HomeSummaryPage'),
 };
 
 const STAFF: readonly Role[] = ['admin', 'clinician', 'nurse'];
@@ -25,6 +27,7 @@ const EVERYONE: readonly Role[] = [...STAFF, 'patient'];
 /** The main navigation, by role (the server decides what each role may do; this only hides what it would refuse). */
 export const NAV: readonly { page: PageName; label: MessageKey; roles: readonly Role[] }[] = [
   { page: 'dashboard', label: 'nav.dashboard', roles: EVERYONE },
+  { page: 'home', label: 'home.nav', roles: ['patient'] },
   { page: 'patients', label: 'nav.patients', roles: STAFF },
   { page: 'sweat-tests', label: 'nav.sweatTests', roles: ['clinician', 'nurse'] },
   { page: 'simulator', label: 'nav.simulator', roles: EVERYONE },
@@ -37,4 +40,5 @@ export const NAV_SECTION: Partial<Record<PageName, PageName>> = {
   intake: 'patients',
   patient: 'patients',
   session: 'patients',
+  'home-summary': 'home',
 };

@@ -28,6 +28,7 @@ import {
 import { OutcomeCharts, OutcomeForm, OutcomeTable } from './patients/outcomes';
 import { ReasonItem, ScreeningDecision, ScreeningForm } from './patients/screening';
 import { SessionHistory } from './patients/sessions';
+import { HomePlanSection } from './patient/home-plan-section';
 import './patients/patients.css';
 
 const enc = encodeURIComponent;
@@ -242,6 +243,8 @@ function PatientView({ patientId }: { patientId: string }) {
         <ErrorBox error={followUp.error} onRetry={followUp.reload} />
         {followUp.data ? <FollowUpView followUp={followUp.data} protocolName={protocolName} /> : null}
       </section>
+
+      {staff ? <HomePlanSection patientId={patientId} /> : null}
 
       <section aria-labelledby="outcomes-title">
         <h2 id="outcomes-title">{t('patients.outcome.title')}</h2>

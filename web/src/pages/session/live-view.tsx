@@ -4,6 +4,8 @@ import { isStaff, useAuth } from '../../auth';
 import { Chart, type ChartAxis, type ChartSeries } from '../../components/chart';
 import { Banner, ErrorBox, useAsync } from '../../components/ui';
 import { useI18n, type MessageKey, type Translate } from '../../i18n';
+import { ToleranceForm } from '../home/tolerance-form';
+import { engineEventCodes } from '../home/types';
 import { clock } from './format';
 import { PAUSABLE, type LiveEvent, type ProtocolDocument, type SessionRecord } from './types';
 import { useLiveSession, WINDOW_MS } from './use-live-session';
@@ -402,6 +404,9 @@ export function LiveView({ sessionId }: { sessionId: string }) {
         </section>
       ) : null}
       {protocol.error ? <ErrorBox error={protocol.error} onRetry={protocol.reload} /> : null}
+      {ended ? (
+        <ToleranceForm sessionId={sessionId} engineEvents={ended.report ? engineEventCodes(ended.report) : []} />
+      ) : null}
 
       <section aria-labelledby="session-events-title">
         <h2 id="session-events-title">{t('session.events')}</h2>

@@ -3,6 +3,7 @@ import { api } from '../../api';
 import { ErrorBox, Field, Loading, useAsync } from '../../components/ui';
 import { useI18n, type MessageKey } from '../../i18n';
 import { StartRefusal } from './refusal';
+import { StepChecklist } from './step-checklist';
 import type {
   CourseDetail,
   CourseRecord,
@@ -301,39 +302,15 @@ export function StartForm({
       {doc.error ? <ErrorBox error={doc.error} onRetry={doc.reload} /> : null}
       {!protocol && !doc.error ? <Loading /> : null}
       {protocol ? (
-        <fieldset className="session-checklist" data-testid="session-checklist">
-          <legend>{t('session.checklist')}</legend>
-          <p className="hint">{t('session.checklistIntro')}</p>
-          <ul>
-            {steps.map((s) => (
-              <li key={s.id}>
-                <label className="session-step">
-                  <input
-                    type="checkbox"
-                    checked={ticked.has(s.id)}
-                    disabled={busy}
-                    onChange={(e) => {
-                      const next = new Set(ticked);
-                      if (e.target.checked) next.add(s.id);
-                      else next.delete(s.id);
-                      setTicked(next);
-                    }}
-                  />
-                  <span>
-                    <span className="session-step-text">{s.text}</span>{' '}
-                    <span className="muted">
-                      ({s.required ? t('session.stepRequired') : t('session.stepOptional')})
-                    </span>
-                    <span className="session-step-source">{t('session.stepSource', { source: s.source })}</span>
-                  </span>
-                </label>
-              </li>
-            ))}
-          </ul>
-          <p role="status" className="session-count">
-            {t('session.checklistCount', { done: steps.filter((s) => ticked.has(s.id)).length, total: steps.length })}
-          </p>
-        </fieldset>
+        <StepChecklist
+          legend={t('session.checklist')}
+          intro={t('session.checklistIntro')}
+          steps={steps}
+          ticked={ticked}
+          onChange={setTicked}
+          busy={busy}
+          testId="session-checklist"
+        />
       ) : null}
       <div className="session-start-actions">
         <button
