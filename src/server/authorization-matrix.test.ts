@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assessTolerance } from '../clinic/tolerance.js';
 import { sweatTestScreeningItems } from '../clinic/sweat-test.js';
 import {
   createApiToken,
@@ -18,6 +19,7 @@ import {
   currentHomePlan,
   findRow,
   insertUploadedSession,
+  recordTolerance,
   startSession,
 } from '../store/index.js';
 import type { Role, User } from '../store/index.js';
@@ -176,6 +178,7 @@ const ROWS: Row[] = [
   ['GET /api/home/summary',             '401  ok  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: `/api/home/summary?patient_id=${f.w.patients.ownA.id}` })],
   ['GET /api/home/summary.pdf',         '401  ok  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: `/api/home/summary.pdf?patient_id=${f.w.patients.ownA.id}` })],
   ['POST /api/sessions/:id/tolerance',  '401  ok  ok  ok  ok 404 404 404 401  ok', async (f) => ({ url: `/api/sessions/${(await endedSession(f)).id}/tolerance`, payload: { entry: { sensation: 'tingling', discomfort: 1, findings: [] } } })],
+  ['GET /api/sessions/:id/tolerance',   '401  ok  ok  ok  ok 404 404 404 401  ok', async (f) => ({ url: `/api/sessions/${await toleratedSession(f)}/tolerance` })],
   ['GET /api/patients/:id/tolerance',   '401  ok  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: `/api/patients/${f.w.patients.ownA.id}/tolerance` })],
   // FHIR export
   ['GET /fhir/Patient/:id/$everything', '401  ok  ok  ok  ok 404 404 404 401  ok', (f) => ({ url: `/fhir/Patient/${f.w.patients.ownA.id}/$everything` })],
@@ -194,6 +197,21 @@ const endedSession = (f: Fx) =>
     delivered_mamin: 200,
     report: { target_mA: 10, delivered_mAmin: 200 },
   });
+
+/** An ended session with its tolerance record. */
+async function toleratedSession(f: Fx): Promise<string> {
+  const s = await endedSession(f);
+  const entry = { sensation: 'tingling' as const, discomfort: 1, findings: [], engine_events: [] };
+  await recordTolerance(f.w.store, {
+    session_id: s.id,
+    patient_id: s.patient_id,
+    entry,
+    assessment: assessTolerance(entry),
+    recorded_by: f.w.users.nurseA.id,
+    recorded_at: new Date(),
+  });
+  return s.id;
+}
 
 /** The pre-steps of tapwater-palms, all confirmed. */
 const TAPWATER_STEPS = ['remove-jewellery', 'cover-cuts', 'cleanse-skin', 'water-level'];

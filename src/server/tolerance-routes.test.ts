@@ -63,6 +63,17 @@ describe.each(TEST_BACKENDS)('tolerance routes on $name', (backend) => {
     expect(actions.filter((a) => a === 'tolerance.create')).toHaveLength(1);
   });
 
+  it("reads a session's record back (after a reload, the form shows what was sent), 404 before one exists", async () => {
+    const s = await ended(w.patients.ownA.id);
+    const read = () =>
+      w.app.inject({ method: 'GET', url: `/api/sessions/${s.id}/tolerance`, headers: { cookie: patient.cookie } });
+    expect((await read()).statusCode).toBe(404);
+    const sent = await post(patient, s.id, { entry: entry({ findings: ['dryness'] }) });
+    const back = await read();
+    expect(back.statusCode).toBe(200);
+    expect(back.json()).toEqual(sent.json());
+  });
+
   it("refuses a record while the session runs, and hides another patient's session", async () => {
     const running = await startSession(w.store, {
       patient_id: w.patients.ownA.id,

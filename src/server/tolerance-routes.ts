@@ -8,7 +8,7 @@ import { assessTolerance, toleranceEntrySchema } from '../clinic/tolerance.js';
 import type { ToleranceAssessment, ToleranceEntry } from '../clinic/tolerance.js';
 import { IontoError } from '../errors/catalogue.js';
 import { findProtocol } from '../protocols/protocol-library.js';
-import { findRow, getSession, listToleranceRecords, recordTolerance } from '../store/index.js';
+import { findRow, findToleranceBySession, getSession, listToleranceRecords, recordTolerance } from '../store/index.js';
 import type { RecordedTolerance, SessionRecord, Store, User } from '../store/index.js';
 import type { App, ServerContext } from './app-types.js';
 import { requireUser } from './authentication.js';
@@ -117,6 +117,32 @@ export function toleranceRoutes(app: App, ctx: ServerContext): void {
         .code(r.status === 'created' ? 201 : 200)
         .header('location', `/api/sessions/${session.id}/tolerance`)
         .send(toleranceJson(r.record));
+    },
+  );
+
+  app.get(
+    '/api/sessions/:id/tolerance',
+    {
+      schema: {
+        summary: "A session's tolerance record (staff, or the patient of that session); 404 when none is recorded yet",
+        params: IdParams,
+        response: { 200: ToleranceRecordSchema },
+      },
+    },
+    async (request) => {
+      const { user } = requireUser(request);
+      const id = request.params.id;
+      return audited(store, user, async (tx) => {
+        const row = await findRow(tx, 'sessions', id);
+        if (row === undefined) throw new IontoError('ION_ERR_NOT_FOUND', `session ${id} not found`, { id });
+        await visiblePatient(tx, user, row.patient_id).catch(notFoundAs('session', id));
+        const r = await findToleranceBySession(tx, id);
+        await audit(tx, user, 'tolerance.read', row.patient_id);
+        if (r === undefined) {
+          throw new IontoError('ION_ERR_NOT_FOUND', `session ${id} has no tolerance record yet`, { id });
+        }
+        return toleranceJson(r);
+      });
     },
   );
 

@@ -390,4 +390,31 @@ describe('sweat tests, protocols and settings in Chromium against ionto serve', 
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it("an admin sets a serial device's port on the server, refusing a path that is no port, and clears it", async () => {
+    const { page, context, errors } = await openPage(browser);
+    await signIn(page, served, 'admin');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Devices of the clinic' }).waitFor();
+    await page.getByLabel('Kind').selectOption('serial');
+    await page.getByLabel(/^Name/).last().fill('Bench unit');
+    await page.getByLabel('Port on this server').fill('ttyUSB0');
+    await page.getByRole('button', { name: 'Add the device' }).click();
+    await page.getByText('A port is an absolute path such as /dev/ttyUSB0, or COM3').waitFor();
+    await page.getByLabel('Port on this server').fill('/dev/ttyUSB0');
+    await page.getByRole('button', { name: 'Add the device' }).click();
+    await page.getByText('Device Bench unit added').waitFor();
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    const row = page.getByTestId('device-list').getByRole('row').filter({ hasText: 'Bench unit' });
+    expect(await row.textContent()).toContain('/dev/ttyUSB0');
+    expect(await row.textContent()).toContain('this server');
+    await screenshot(page, 'settings-serial-port');
+    await row.getByRole('button', { name: 'Set the port of Bench unit' }).click();
+    await row.getByLabel('Port of Bench unit on this server').fill('');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await row.getByText('none').waitFor();
+    expect(await row.textContent()).toContain('the computer it is plugged into');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

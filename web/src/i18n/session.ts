@@ -23,7 +23,9 @@ export const session = defineMessages({
     'session.device': 'Device',
     'session.deviceBuiltIn': "The server's built-in simulated device",
     'session.deviceSimulated': '{name} (simulated)',
-    'session.deviceHint': 'This server runs simulated devices; a device on a serial port runs with its own agent.',
+    'session.deviceSerial': '{name} (serial port {port}, real time)',
+    'session.deviceHint':
+      'This server runs simulated devices and the serial devices plugged into its computer (their port is set in Settings); a serial device on another computer runs there.',
     'session.current': 'Current (mA)',
     'session.currentHint': 'Protocol value {value} mA; allowed {min} to {max} mA.',
     'session.minutes': 'Duration (min)',
@@ -187,8 +189,9 @@ export const session = defineMessages({
     'session.device': 'Appareil',
     'session.deviceBuiltIn': 'Appareil simulé intégré au serveur',
     'session.deviceSimulated': '{name} (simulé)',
+    'session.deviceSerial': '{name} (port série {port}, temps réel)',
     'session.deviceHint':
-      'Ce serveur pilote les appareils simulés ; un appareil sur port série fonctionne avec son propre agent.',
+      'Ce serveur pilote les appareils simulés et les appareils série branchés sur son ordinateur (leur port est indiqué dans les Réglages) ; un appareil série sur un autre ordinateur fonctionne sur celui-ci.',
     'session.current': 'Intensité (mA)',
     'session.currentHint': 'Valeur du protocole {value} mA ; autorisé de {min} à {max} mA.',
     'session.minutes': 'Durée (min)',
@@ -355,8 +358,9 @@ export const session = defineMessages({
     'session.device': 'Dispositivo',
     'session.deviceBuiltIn': 'Dispositivo simulato integrato nel server',
     'session.deviceSimulated': '{name} (simulato)',
+    'session.deviceSerial': '{name} (porta seriale {port}, tempo reale)',
     'session.deviceHint':
-      'Questo server gestisce i dispositivi simulati; un dispositivo su porta seriale funziona con il proprio agente.',
+      'Questo server gestisce i dispositivi simulati e i dispositivi seriali collegati al suo computer (la porta si indica nelle Impostazioni); un dispositivo seriale su un altro computer funziona lì.',
     'session.current': 'Intensità (mA)',
     'session.currentHint': 'Valore del protocollo {value} mA; consentito da {min} a {max} mA.',
     'session.minutes': 'Durata (min)',

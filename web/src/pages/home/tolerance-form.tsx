@@ -1,6 +1,6 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
-import { Banner, ErrorBox } from '../../components/ui';
+import { Banner, ErrorBox, useAsync } from '../../components/ui';
 import { useI18n, type MessageKey, type Translate } from '../../i18n';
 import {
   DISCOMFORT_MAX,
@@ -86,12 +86,22 @@ export function ToleranceForm({
   const [error, setError] = useState<unknown>();
   const [record, setRecord] = useState<ToleranceRecord | undefined>();
   const clientId = useRef(newClientId());
+  // A session's record may exist already (the page was reloaded after sending): show it rather than a second form.
+  const stored = useAsync(
+    () =>
+      api.get<ToleranceRecord>(`/api/sessions/${encodeURIComponent(sessionId)}/tolerance`).catch((e: unknown) => {
+        if (e instanceof ApiError && e.status === 404) return undefined;
+        throw e;
+      }),
+    [sessionId],
+  );
+  const shown = record ?? stored.data;
 
-  if (record) {
+  if (shown) {
     return (
       <section className="card home-tolerance" aria-labelledby={`${id}-title`} data-testid="tolerance-form">
         <h2 id={`${id}-title`}>{t('home.tolerance.title')}</h2>
-        <ToleranceResult record={record} />
+        <ToleranceResult record={shown} />
       </section>
     );
   }

@@ -29,9 +29,10 @@ async function loadSetup(patientId: string, courseId: string | undefined, signal
     courseId
       ? undefined
       : api.get<{ items: CourseRecord[] }>(`/api/patients/${encodeURIComponent(patientId)}/courses`, { signal }),
-    // Staff may list the clinic's devices; without the list the built-in simulated device is the only choice.
+    // Staff may list the clinic's devices; without the list the built-in simulated device is the only choice. The
+    // server drives the simulated ones and the serial ones with a port on its computer.
     api.get<{ items: DeviceRecord[] }>('/api/devices', { signal }).then(
-      (d) => d.items.filter((x) => x.kind === 'simulated'),
+      (d) => d.items.filter((x) => x.kind === 'simulated' || x.port !== null),
       () => [] as DeviceRecord[],
     ),
   ]);
@@ -229,7 +230,9 @@ export function StartForm({
                     <option value="">{t('session.deviceBuiltIn')}</option>
                     {devices.map((d) => (
                       <option key={d.id} value={d.id}>
-                        {t('session.deviceSimulated', { name: d.name })}
+                        {d.kind === 'serial' && d.port !== null
+                          ? t('session.deviceSerial', { name: d.name, port: d.port })
+                          : t('session.deviceSimulated', { name: d.name })}
                       </option>
                     ))}
                   </select>

@@ -69,6 +69,8 @@ export interface DeviceRecord {
   id: string;
   kind: 'simulated' | 'serial';
   name: string;
+  /** A serial device's port on the server's computer (the server drives it then). */
+  port: string | null;
 }
 
 /** The engine's session report (src/engine/session-runner.ts), as stored and as the socket sends it. */
