@@ -131,7 +131,8 @@ export function nextCurrent(
   const result = (current: number, step: TitrationStep, reason: string): TitrationResult => ({
     current: mA(current),
     step,
-    reason,
+    // One sentence: it starts with a capital whatever clause led to it.
+    reason: reason.charAt(0).toUpperCase() + reason.slice(1),
     limit: mA(floor(limit)),
     stopped: step === 'stopped',
   });

@@ -282,6 +282,16 @@ describe('home treatment in Chromium against ionto serve', { timeout: 180_000 },
     await page.getByText('The plan is active again.').waitFor();
     await expect.poll(() => section.getByTestId('home-plan-status').textContent()).toBe('Active');
     await screenshot(page, 'home-plan-resumed');
+    // The clinician caps the current in place (the titration keeps the plan's sessions): the plan shows the cap and
+    // the titrated current stays at or below it.
+    await section.getByRole('button', { name: 'Change the current or interval' }).click();
+    const adjust = section.getByTestId('home-plan-adjust');
+    await adjust.getByLabel(/Cap the current/).fill('6');
+    await adjust.getByRole('button', { name: 'Save the changes' }).click();
+    await page.getByText('The plan is changed; the titration keeps the sessions so far.').waitFor();
+    await expect.poll(() => section.getByTestId('home-plan-current').textContent()).toMatch(/^[\d.]+ mA$/);
+    const capped = Number((await section.getByTestId('home-plan-current').textContent())!.replace(/[^\d.]/g, ''));
+    expect(capped).toBeLessThanOrEqual(6);
     // Staff open the patient's home page from the plan: the patient's id travels in the history state only.
     await section.getByRole('link', { name: 'Open home treatment' }).click();
     await page.getByRole('heading', { name: 'Home treatment', level: 1 }).waitFor();

@@ -51,6 +51,7 @@ export function HomePlanSection({ patientId }: { patientId: string }) {
     [patientId],
   );
   const [handing, setHanding] = useState(false);
+  const [adjusting, setAdjusting] = useState(false);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -211,14 +212,32 @@ export function HomePlanSection({ patientId }: { patientId: string }) {
               {t('home.open')}
             </Link>
           </p>
+          {canEdit && plan.status !== 'ended' && adjusting ? (
+            <AdjustForm
+              plan={plan}
+              busy={busy}
+              onCancel={() => setAdjusting(false)}
+              onSave={(body) => {
+                setAdjusting(false);
+                void patch(plan, body, t('home.plan.adjusted'));
+              }}
+            />
+          ) : null}
           {canEdit && plan.status !== 'ended' ? (
-            <button
-              type="button"
-              disabled={busy}
-              onClick={() => void patch(plan, { status: 'ended' }, t('home.plan.endedDone'))}
-            >
-              {t('home.plan.end')}
-            </button>
+            <div className="home-actions">
+              {!adjusting ? (
+                <button type="button" disabled={busy} onClick={() => setAdjusting(true)}>
+                  {t('home.plan.adjust')}
+                </button>
+              ) : null}
+              <button
+                type="button"
+                disabled={busy}
+                onClick={() => void patch(plan, { status: 'ended' }, t('home.plan.endedDone'))}
+              >
+                {t('home.plan.end')}
+              </button>
+            </div>
           ) : null}
           <ErrorBox error={error} />
         </div>
@@ -502,6 +521,68 @@ function HandOverForm({
         </button>
         <button type="button" disabled={busy} onClick={onCancel}>
           {t('home.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * Changes the pin, the cap or the interval of a plan in place (PATCH with If-Match): the titration keeps the plan's
+ * sessions, where a new plan would start low again. An empty pin or cap removes it. The server checks the ranges.
+ */
+function AdjustForm({
+  plan,
+  busy,
+  onCancel,
+  onSave,
+}: {
+  plan: HomePlan;
+  busy: boolean;
+  onCancel: () => void;
+  onSave: (body: { interval_days: number; pin_mA: number | null; cap_mA: number | null }) => void;
+}) {
+  const { t } = useI18n();
+  const [interval, setIntervalDays] = useState(String(plan.interval_days));
+  const [pin, setPin] = useState(plan.pin_mA === null ? '' : String(plan.pin_mA));
+  const [cap, setCap] = useState(plan.cap_mA === null ? '' : String(plan.cap_mA));
+  const [invalid, setInvalid] = useState(false);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const days = Number(interval);
+    const p = optionalNumber(pin);
+    const c = optionalNumber(cap);
+    if (!Number.isInteger(days) || days < 1 || Number.isNaN(p) || Number.isNaN(c)) {
+      setInvalid(true);
+      return;
+    }
+    setInvalid(false);
+    onSave({ interval_days: days, pin_mA: p ?? null, cap_mA: c ?? null });
+  };
+  const numberInput = (value: string, set: (v: string) => void, decimal: boolean) => (p: object) => (
+    <input
+      {...p}
+      type="number"
+      inputMode={decimal ? 'decimal' : 'numeric'}
+      step={decimal ? 'any' : 1}
+      value={value}
+      disabled={busy}
+      onChange={(e) => set(e.target.value)}
+    />
+  );
+  return (
+    <form onSubmit={submit} noValidate className="card" data-testid="home-plan-adjust">
+      <Field label={t('home.plan.interval')} {...(invalid ? { error: t('home.plan.adjustInvalid') } : {})}>
+        {numberInput(interval, setIntervalDays, false)}
+      </Field>
+      <Field label={t('home.plan.pin')}>{numberInput(pin, setPin, true)}</Field>
+      <Field label={t('home.plan.cap')}>{numberInput(cap, setCap, true)}</Field>
+      <div className="home-actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {t('home.plan.adjustSave')}
+        </button>
+        <button type="button" onClick={onCancel} disabled={busy}>
+          {t('common.cancel')}
         </button>
       </div>
     </form>
