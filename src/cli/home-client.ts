@@ -1,5 +1,5 @@
 /**
- * The few calls `ionto home` makes to the clinic's server (notes: home-api.md), with the patient's personal token.
+ * The few calls `ionto home` makes to the clinic's server (docs/server.md, "Home treatment"), with the patient's personal token.
  * A server that cannot be reached is an answer (`offline`), not an error: the home commands then work from the
  * local state. An answer with an error status becomes an IontoError with the server's code and detail.
  */
@@ -11,7 +11,7 @@ import { homeViewSchema } from './home-state.js';
 
 /** How long one request may take before the server counts as unreachable (design: a slow phone link, not a hang). */
 export const REQUEST_TIMEOUT_MS = 15_000;
-/** Records per upload: the API takes 1..200 (home-api.md). */
+/** Records per upload: POST /api/home/sync takes 1..200 (docs/server.md). */
 export const SYNC_BATCH = 200;
 
 export interface HomeConnection {

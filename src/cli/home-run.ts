@@ -12,7 +12,7 @@ import { prepareSimulatedSession } from '../simulation/simulated-session.js';
 import { clock, LiveProgress } from './live-progress.js';
 import { operatorKeys, pace } from './session-loop.js';
 
-/** The telemetry an upload may carry (home-api.md: at most 10 000 rows). */
+/** The telemetry an upload may carry (POST /api/home/sync, docs/server.md: at most 10 000 rows). */
 export const MAX_TELEMETRY_ROWS = 10_000;
 /** One telemetry row kept per this much session time (design: 1 s keeps a 2-hour session under the limit). */
 export const TELEMETRY_EVERY_MS = 1000;

@@ -19,7 +19,7 @@ export const viewStepSchema = z.looseObject({
   source: z.string().optional(),
 });
 
-/** The home view of /api/home (notes: home-api.md); checked loosely, so fields the server adds later pass through. */
+/** The home view of /api/home (docs/server.md, "Home treatment"); checked loosely, so fields the server adds later pass through. */
 export const homeViewSchema = z.looseObject({
   plan: z.looseObject({
     id: z.string(),

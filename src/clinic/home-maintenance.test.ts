@@ -134,6 +134,7 @@ describe('eight weeks of home maintenance on the sweat model', () => {
   });
 
   it('detects the relapse within days of the model’s own, suggests an extra session within the caps, and dryness returns after it', () => {
+    const lags: number[] = [];
     for (const ind of relapsing) {
       const run = simulate(ind);
       const days = run.sessions.map((x) => x.day);
@@ -156,7 +157,9 @@ describe('eight weeks of home maintenance on the sweat model', () => {
       // Dryness returns: dry on the day of the extra session or within two days after it.
       const back = [0, 1, 2].some((k) => run.dry.get(extra!.day + k));
       expect(back, 'dry again after the extra session').toBe(true);
+      lags.push(flagged! - firstWet!);
     }
+    console.log(JSON.stringify({ relapse_detection_days_after_first_sweaty_day: lags, allowed: DETECTION_DAYS }));
   });
 
   it('raises no relapse flag over eight weeks for individuals whose interval suits them', () => {
