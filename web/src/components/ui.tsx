@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import { ApiError } from '../api';
 import { useT, type MessageKey } from '../i18n';
 import { takeFocusRequest } from '../router';
@@ -108,6 +108,31 @@ interface FieldProps {
     'aria-invalid'?: boolean;
     required?: boolean;
   }) => ReactNode;
+}
+
+/**
+ * A number field whose value stays the text typed (a half-typed "1." is kept; the form parses it when sent);
+ * `decimal` allows fractions (currents), otherwise whole numbers (days, sessions).
+ */
+export function NumberInput({
+  value,
+  onValue,
+  decimal = false,
+  ...rest
+}: { value: string; onValue: (v: string) => void; decimal?: boolean } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'value' | 'onChange' | 'type' | 'inputMode' | 'step'
+>) {
+  return (
+    <input
+      {...rest}
+      type="number"
+      inputMode={decimal ? 'decimal' : 'numeric'}
+      step={decimal ? 'any' : 1}
+      value={value}
+      onChange={(e) => onValue(e.target.value)}
+    />
+  );
 }
 
 /** A labelled control with its hint and error tied to it for assistive technology. */

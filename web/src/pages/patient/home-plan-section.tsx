@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { allPages, api, ApiError } from '../../api';
 import { useAuth } from '../../auth';
-import { Banner, ErrorBox, Field, Loading, useAsync } from '../../components/ui';
+import { Banner, ErrorBox, Field, Loading, NumberInput, useAsync } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { Link } from '../../router';
 import { codeText } from '../home/model';
@@ -461,51 +461,21 @@ function HandOverForm({
               }
               error={intervalError}
             >
-              {(p) => (
-                <input
-                  {...p}
-                  type="number"
-                  inputMode="numeric"
-                  step={1}
-                  value={intervalDays}
-                  disabled={busy}
-                  onChange={(e) => setIntervalDays(e.target.value)}
-                />
-              )}
+              {(p) => <NumberInput {...p} disabled={busy} value={intervalDays} onValue={setIntervalDays} />}
             </Field>
             <Field
               label={t('home.plan.pin')}
               hint={range ? t('home.plan.currentHint', { min: number(range.min), max: number(range.max) }) : undefined}
               error={pinError}
             >
-              {(p) => (
-                <input
-                  {...p}
-                  type="number"
-                  inputMode="decimal"
-                  step="any"
-                  value={pin}
-                  disabled={busy}
-                  onChange={(e) => setPin(e.target.value)}
-                />
-              )}
+              {(p) => <NumberInput {...p} decimal disabled={busy} value={pin} onValue={setPin} />}
             </Field>
             <Field
               label={t('home.plan.cap')}
               hint={range ? t('home.plan.currentHint', { min: number(range.min), max: number(range.max) }) : undefined}
               error={capError}
             >
-              {(p) => (
-                <input
-                  {...p}
-                  type="number"
-                  inputMode="decimal"
-                  step="any"
-                  value={cap}
-                  disabled={busy}
-                  onChange={(e) => setCap(e.target.value)}
-                />
-              )}
+              {(p) => <NumberInput {...p} decimal disabled={busy} value={cap} onValue={setCap} />}
             </Field>
           </>
         ) : null}
@@ -559,24 +529,17 @@ function AdjustForm({
     setInvalid(false);
     onSave({ interval_days: days, pin_mA: p ?? null, cap_mA: c ?? null });
   };
-  const numberInput = (value: string, set: (v: string) => void, decimal: boolean) => (p: object) => (
-    <input
-      {...p}
-      type="number"
-      inputMode={decimal ? 'decimal' : 'numeric'}
-      step={decimal ? 'any' : 1}
-      value={value}
-      disabled={busy}
-      onChange={(e) => set(e.target.value)}
-    />
-  );
   return (
     <form onSubmit={submit} noValidate className="card" data-testid="home-plan-adjust">
       <Field label={t('home.plan.interval')} {...(invalid ? { error: t('home.plan.adjustInvalid') } : {})}>
-        {numberInput(interval, setIntervalDays, false)}
+        {(p) => <NumberInput {...p} disabled={busy} value={interval} onValue={setIntervalDays} />}
       </Field>
-      <Field label={t('home.plan.pin')}>{numberInput(pin, setPin, true)}</Field>
-      <Field label={t('home.plan.cap')}>{numberInput(cap, setCap, true)}</Field>
+      <Field label={t('home.plan.pin')}>
+        {(p) => <NumberInput {...p} decimal disabled={busy} value={pin} onValue={setPin} />}
+      </Field>
+      <Field label={t('home.plan.cap')}>
+        {(p) => <NumberInput {...p} decimal disabled={busy} value={cap} onValue={setCap} />}
+      </Field>
       <div className="home-actions">
         <button type="submit" className="primary" disabled={busy}>
           {t('home.plan.adjustSave')}

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../api';
-import { Banner, ErrorBox, Field } from '../../components/ui';
+import { Banner, ErrorBox, Field, NumberInput } from '../../components/ui';
 import { useI18n, useT } from '../../i18n';
 import {
   localDateInstant,
@@ -163,43 +163,13 @@ export function CoursePlanForm({
           label={t('patients.course.inductionSessions')}
           hint={protocol ? t('patients.course.defaultIs', { value: protocol.course.induction_sessions }) : undefined}
         >
-          {(p) => (
-            <input
-              {...p}
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={365}
-              value={induction}
-              onChange={(e) => setInduction(e.target.value)}
-            />
-          )}
+          {(p) => <NumberInput {...p} min={1} max={365} value={induction} onValue={setInduction} />}
         </Field>
         <Field label={t('patients.course.interval')} hint={t('patients.course.intervalHint')}>
-          {(p) => (
-            <input
-              {...p}
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={365}
-              value={intervalDays}
-              onChange={(e) => setIntervalDays(e.target.value)}
-            />
-          )}
+          {(p) => <NumberInput {...p} min={1} max={365} value={intervalDays} onValue={setIntervalDays} />}
         </Field>
         <Field label={t('patients.course.maintenanceSessions')} hint={t('patients.course.maintenanceHint')}>
-          {(p) => (
-            <input
-              {...p}
-              type="number"
-              inputMode="numeric"
-              min={0}
-              max={100}
-              value={maintenance}
-              onChange={(e) => setMaintenance(e.target.value)}
-            />
-          )}
+          {(p) => <NumberInput {...p} min={0} max={100} value={maintenance} onValue={setMaintenance} />}
         </Field>
       </div>
       <ErrorBox error={error} />

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../../api';
-import { ErrorBox, Field, Loading, useAsync } from '../../components/ui';
+import { ErrorBox, Field, Loading, NumberInput, useAsync } from '../../components/ui';
 import { useI18n, type MessageKey } from '../../i18n';
 import { StartRefusal } from './refusal';
 import { StepChecklist } from './step-checklist';
@@ -246,16 +246,14 @@ export function StartForm({
                   error={currentError}
                 >
                   {(p) => (
-                    <input
+                    <NumberInput
                       {...p}
-                      type="number"
-                      inputMode="decimal"
-                      step="any"
+                      decimal
                       min={zoneDoc.current_mA.min}
                       max={zoneDoc.current_mA.max}
-                      value={current}
                       disabled={busy}
-                      onChange={(e) => setCurrent(e.target.value)}
+                      value={current}
+                      onValue={setCurrent}
                     />
                   )}
                 </Field>
@@ -268,16 +266,14 @@ export function StartForm({
                   error={amountError}
                 >
                   {(p) => (
-                    <input
+                    <NumberInput
                       {...p}
-                      type="number"
-                      inputMode="decimal"
-                      step="any"
+                      decimal
                       min={amountRange.min}
                       max={amountRange.max}
-                      value={amount}
                       disabled={busy}
-                      onChange={(e) => setAmount(e.target.value)}
+                      value={amount}
+                      onValue={setAmount}
                     />
                   )}
                 </Field>

@@ -3,7 +3,7 @@ import { allPages, api } from '../../api';
 import { ErrorBox, Field, Loading, useAsync } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { isSerialPortPath as isPortPath } from '../../../../src/device/serial-port-path';
-import { Confirm, SecretOnce } from './secret-once';
+import { ConfirmedAction, SecretOnce } from './secret-once';
 
 /** How a serial device runs a session on a computer other than the server's (README "Devices over a serial line"). */
 const SERIAL_COMMAND = 'ionto run <protocol> --port /dev/ttyUSB0';
@@ -194,23 +194,17 @@ export function DevicesSection() {
                   </td>
                   <td>{dateTime(d.created_at)}</td>
                   <td>
-                    {rotating?.id === d.id ? (
-                      <Confirm
-                        message={t('settings.rotateConfirm', { name: d.name })}
-                        confirmLabel={t('settings.rotateYes')}
-                        busy={busy}
-                        onConfirm={() => void rotate(d)}
-                        onCancel={() => setRotating(undefined)}
-                      />
-                    ) : (
-                      <button
-                        type="button"
-                        onClick={() => setRotating(d)}
-                        aria-label={t('settings.rotateNamed', { name: d.name })}
-                      >
-                        {t('settings.rotate')}
-                      </button>
-                    )}
+                    <ConfirmedAction
+                      asking={rotating?.id === d.id}
+                      label={t('settings.rotate')}
+                      ariaLabel={t('settings.rotateNamed', { name: d.name })}
+                      onAsk={() => setRotating(d)}
+                      message={t('settings.rotateConfirm', { name: d.name })}
+                      confirmLabel={t('settings.rotateYes')}
+                      busy={busy}
+                      onConfirm={() => void rotate(d)}
+                      onCancel={() => setRotating(undefined)}
+                    />
                   </td>
                 </tr>
               ))}

@@ -52,7 +52,37 @@ export function SecretOnce({ title, secret, onDone }: { title: string; secret: s
 }
 
 /** An inline confirmation before a destructive action: what will happen, then confirm or cancel. */
-export function Confirm({
+/**
+ * A row's action that asks first: its button, or, once pressed (`asking`), the confirmation in its place. The
+ * tokens and devices tables use it for revoking and renewing.
+ */
+export function ConfirmedAction({
+  asking,
+  label,
+  ariaLabel,
+  onAsk,
+  ...confirm
+}: {
+  asking: boolean;
+  label: string;
+  ariaLabel: string;
+  onAsk: () => void;
+  message: string;
+  confirmLabel: string;
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  return asking ? (
+    <Confirm {...confirm} />
+  ) : (
+    <button type="button" onClick={onAsk} aria-label={ariaLabel}>
+      {label}
+    </button>
+  );
+}
+
+function Confirm({
   message,
   confirmLabel,
   busy,

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../../api';
 import { Banner, ErrorBox, Field, Loading, useAsync } from '../../components/ui';
 import { useI18n } from '../../i18n';
-import { Confirm, SecretOnce } from './secret-once';
+import { ConfirmedAction, SecretOnce } from './secret-once';
 
 interface Token {
   id: string;
@@ -108,23 +108,17 @@ export function TokensSection() {
                   <td>{tok.last_used_at ? dateTime(tok.last_used_at) : t('settings.never')}</td>
                   <td>{tok.expires_at ? dateTime(tok.expires_at) : t('settings.noExpiry')}</td>
                   <td>
-                    {revoking?.id === tok.id ? (
-                      <Confirm
-                        message={t('settings.revokeConfirm', { name: tok.name })}
-                        confirmLabel={t('settings.revokeYes')}
-                        busy={busy}
-                        onConfirm={() => void revoke(tok)}
-                        onCancel={() => setRevoking(undefined)}
-                      />
-                    ) : (
-                      <button
-                        type="button"
-                        onClick={() => setRevoking(tok)}
-                        aria-label={t('settings.revokeNamed', { name: tok.name })}
-                      >
-                        {t('settings.revoke')}
-                      </button>
-                    )}
+                    <ConfirmedAction
+                      asking={revoking?.id === tok.id}
+                      label={t('settings.revoke')}
+                      ariaLabel={t('settings.revokeNamed', { name: tok.name })}
+                      onAsk={() => setRevoking(tok)}
+                      message={t('settings.revokeConfirm', { name: tok.name })}
+                      confirmLabel={t('settings.revokeYes')}
+                      busy={busy}
+                      onConfirm={() => void revoke(tok)}
+                      onCancel={() => setRevoking(undefined)}
+                    />
                   </td>
                 </tr>
               ))}
