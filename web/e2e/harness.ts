@@ -220,3 +220,28 @@ export function addressIsClean(page: Page): boolean {
   const u = new URL(page.url());
   return u.search === '' && u.hash === '' && /^\/[a-z-/]*$/.test(u.pathname);
 }
+
+/** The id of a demo patient by name, read through the signed-in page's own cookie. */
+export async function demoPatientId(page: Page, served: Served, name: string): Promise<string> {
+  const res = await page.request.get(`${served.url}/api/patients?limit=100`);
+  if (res.status() !== 200) throw new Error(`listing patients answered ${res.status()}`);
+  const body = (await res.json()) as { items: { id: string; name: string }[] };
+  const hit = body.items.find((p) => p.name === name);
+  if (!hit) throw new Error(`no demo patient ${name}`);
+  return hit.id;
+}
+
+/**
+ * Opens a page for a patient as the app does (`navigate(page, { patientId })`): the id in the history state only,
+ * never in the address; waits for the page's heading.
+ */
+export async function openForPatient(page: Page, path: string, patientId: string, heading: string): Promise<void> {
+  await page.evaluate(
+    ({ path, patientId }) => {
+      history.pushState({ patientId }, '', path);
+      dispatchEvent(new PopStateEvent('popstate'));
+    },
+    { path, patientId },
+  );
+  await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+}

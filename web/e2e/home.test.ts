@@ -3,8 +3,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addressIsClean,
+  demoPatientId,
   DESKTOP,
   launchBrowser,
+  openForPatient,
   openPage,
   PHONE,
   screenshot,
@@ -43,24 +45,6 @@ async function csrf(page: Page, served: Served): Promise<string> {
   return me.csrfToken;
 }
 
-async function patientId(page: Page, served: Served): Promise<string> {
-  const res = await page.request.get(`${served.url}/api/patients?limit=100`);
-  expect(res.status()).toBe(200);
-  const body = (await res.json()) as { items: { id: string; name: string }[] };
-  const hit = body.items.find((p) => p.name === PATIENT);
-  if (!hit) throw new Error(`no demo patient ${PATIENT}`);
-  return hit.id;
-}
-
-/** Opens the patient page as the app does: the id in the history state only. */
-async function openPatientPage(page: Page, id: string): Promise<void> {
-  await page.evaluate((patientId) => {
-    history.pushState({ patientId }, '', '/patient');
-    dispatchEvent(new PopStateEvent('popstate'));
-  }, id);
-  await page.getByRole('heading', { name: PATIENT, level: 1 }).waitFor();
-}
-
 describe('home treatment in Chromium against ionto serve', { timeout: 180_000 }, () => {
   let served: Served;
   let browser: Browser;
@@ -83,8 +67,8 @@ describe('home treatment in Chromium against ionto serve', { timeout: 180_000 },
     clinician = await openPage(browser, { viewport: DESKTOP });
     const { page } = clinician;
     await signIn(page, served, 'clinician');
-    alexId = await patientId(page, served);
-    await openPatientPage(page, alexId);
+    alexId = await demoPatientId(page, served, PATIENT);
+    await openForPatient(page, '/patient', alexId, PATIENT);
     const section = page.getByTestId('home-plan');
     await section.getByText('No home plan.').waitFor();
     await section.getByRole('button', { name: 'Hand over to home' }).click();

@@ -2,8 +2,10 @@ import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addressIsClean,
+  demoPatientId,
   DESKTOP,
   launchBrowser,
+  openForPatient,
   openPage,
   PHONE,
   screenshot,
@@ -19,24 +21,8 @@ import {
  */
 const SPEED = 60;
 
-/** The id of a demo patient, read through the signed-in page's own cookie. */
-async function patientId(page: Page, served: Served, name: string): Promise<string> {
-  const res = await page.request.get(`${served.url}/api/patients?limit=100`);
-  expect(res.status()).toBe(200);
-  const body = (await res.json()) as { items: { id: string; name: string }[] };
-  const hit = body.items.find((p) => p.name === name);
-  if (!hit) throw new Error(`no demo patient ${name}`);
-  return hit.id;
-}
-
-/** Opens the session page as the app does (navigate('session', { patientId })): the id in history state only. */
-async function openSessionPage(page: Page, id: string): Promise<void> {
-  await page.evaluate((patientId) => {
-    history.pushState({ patientId }, '', '/session');
-    dispatchEvent(new PopStateEvent('popstate'));
-  }, id);
-  await page.getByRole('heading', { name: 'Session', level: 1 }).waitFor();
-}
+/** Opens the session page as the app does (navigate('session', { patientId })). */
+const openSessionPage = (page: Page, id: string): Promise<void> => openForPatient(page, '/session', id, 'Session');
 
 /** Elements that reach past the window's right edge (what makes a page scroll sideways), none expected. */
 const wider = (page: Page): Promise<string[]> =>
@@ -70,7 +56,7 @@ describe('live session page in Chromium against ionto serve', { timeout: 120_000
   it('keeps Start disabled until every pre-step is ticked, and while a value is outside the protocol range', async () => {
     const { page, context, errors } = await openPage(browser);
     await signIn(page, served, 'nurse');
-    await openSessionPage(page, await patientId(page, served, 'Demo Patient Sam'));
+    await openSessionPage(page, await demoPatientId(page, served, 'Demo Patient Sam'));
     await page.getByText('Patient: Demo Patient Sam').waitFor();
     const checklist = page.getByTestId('session-checklist');
     await checklist.waitFor();
@@ -161,7 +147,7 @@ describe('live session page in Chromium against ionto serve', { timeout: 120_000
       sockets.push({ page: ws, server: ws.connectToServer() });
     });
     await signIn(page, served, 'nurse');
-    await openSessionPage(page, await patientId(page, served, 'Demo Patient Robin'));
+    await openSessionPage(page, await demoPatientId(page, served, 'Demo Patient Robin'));
     const checklist = page.getByTestId('session-checklist');
     await checklist.waitFor();
     expect(await wider(page)).toEqual([]);
@@ -210,7 +196,7 @@ describe('live session page in Chromium against ionto serve', { timeout: 120_000
   it('runs a session: the chart updates ≥ 10 times a second, pause shows its reason, resume, and it completes with its dose', async () => {
     const { page, context, errors } = await openPage(browser);
     await signIn(page, served, 'nurse');
-    const alex = await patientId(page, served, 'Demo Patient Alex');
+    const alex = await demoPatientId(page, served, 'Demo Patient Alex');
     await openSessionPage(page, alex);
     const checklist = page.getByTestId('session-checklist');
     await checklist.waitFor();
