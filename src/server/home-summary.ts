@@ -4,14 +4,13 @@
  * relapse flag and the warning signs. One set of facts (`homeSummary`) for the JSON route and the PDF (pdfkit, the
  * standard fonts through `winAnsi`, as the sweat-test report).
  */
-import PDFDocument from 'pdfkit';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { dateOf, localDayOf, parseDate } from '../clinic/local-calendar.js';
 import type { Patient } from '../store/index.js';
 import type { HomeFacts } from './home-view.js';
 import { HomeViewSchema, targetOf, viewOf } from './home-view.js';
-import { winAnsi } from './sweat-test-report.js';
+import { pdfReport } from './pdf-report.js';
 
 /** Weeks of diary the summary lists (newest last). */
 export const SUMMARY_WEEKS = 12;
@@ -128,30 +127,12 @@ const fmt = (x: number | null, digits = 2): string =>
 /** The summary as a PDF; `compress` false keeps the text readable in the bytes (tests). */
 export function renderHomeSummary(s: HomeSummary, options: { compress?: boolean } = {}): Promise<Buffer> {
   const tz = s.patient.time_zone;
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 48,
-    compress: options.compress ?? true,
-    info: {
-      Title: `Home treatment summary ${s.patient.id}`,
-      Creator: 'OpenIonto',
-      CreationDate: new Date(s.generated_at),
-    },
+  const report = pdfReport({
+    title: `Home treatment summary ${s.patient.id}`,
+    creationDate: new Date(s.generated_at),
+    compress: options.compress,
   });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const L = 48;
-  const W = doc.page.width - 2 * L;
-  const text = (t: string, opts: PDFKit.Mixins.TextOptions = {}) => doc.text(winAnsi(t), { width: W, ...opts });
-  const heading = (t: string) => {
-    doc.moveDown(0.6).font('Helvetica-Bold').fontSize(11);
-    text(t);
-    doc.font('Helvetica').fontSize(9);
-  };
+  const { doc, text, heading } = report;
 
   doc.font('Helvetica-Bold').fontSize(15);
   text('Home iontophoresis: summary for the clinic');
@@ -211,6 +192,5 @@ export function renderHomeSummary(s: HomeSummary, options: { compress?: boolean 
 
   heading('Warning signs: stop and call the clinic');
   for (const w of s.warning_signs) text(`- ${w}`);
-  doc.end();
-  return done;
+  return report.finish();
 }

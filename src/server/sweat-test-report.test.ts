@@ -13,7 +13,8 @@ import {
 import { findProtocol } from '../protocols/protocol-library.js';
 import { prepareSimulatedSession } from '../simulation/simulated-session.js';
 import { pdfText } from './pdf-text.js';
-import { renderSweatTestReport, winAnsi } from './sweat-test-report.js';
+import { winAnsi } from './pdf-report.js';
+import { renderSweatTestReport } from './sweat-test-report.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00Z');
 const at = (min: number, user = 'u1'): Actor => ({ user_id: user, at: new Date(T0 + min * 60_000) });

@@ -6,8 +6,8 @@
  * The standard PDF fonts are used (no embedded font files): their WinAnsi character set covers Latin-1, so a
  * character outside it (≥, or a name in another script) is written as its ASCII stand-in or "?" (`winAnsi`).
  */
-import PDFDocument from 'pdfkit';
 import { DateTime } from 'luxon';
+import { pdfReport, winAnsi } from './pdf-report.js';
 import type {
   ChlorideResult,
   SweatSide,
@@ -39,22 +39,6 @@ export interface SweatReportInput {
   readonly compress?: boolean;
 }
 
-/** WinAnsi (the standard fonts' encoding) beyond Latin-1. */
-const WIN_ANSI_EXTRA = '€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ';
-const STAND_INS: Record<string, string> = { '≥': '>=', '≤': '<=', '≈': '~', '→': '->', '−': '-', ' ': ' ' };
-
-/** Text the standard fonts can show: WinAnsi as is, a few symbols as ASCII, anything else as "?". */
-export function winAnsi(s: string): string {
-  let out = '';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if ((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff) || WIN_ANSI_EXTRA.includes(ch)) out += ch;
-    else if (ch === '\n') out += ch;
-    else out += STAND_INS[ch] ?? '?';
-  }
-  return out;
-}
-
 const METHOD_LABEL = { macroduct: 'Macroduct coil', gauze: 'gauze (2 x 2 in)', filter_paper: 'filter paper' } as const;
 
 const fmt = (x: number, digits = 2): string => String(Math.round(x * 10 ** digits) / 10 ** digits);
@@ -69,32 +53,13 @@ export function renderSweatTestReport(input: SweatReportInput): Promise<Buffer> 
       : DateTime.fromISO(isoText, { zone: tz }).toFormat('yyyy-LL-dd HH:mm');
   const who = (id: string | null | undefined): string => (id === null || id === undefined ? '-' : (people[id] ?? id));
 
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 48,
-    compress: input.compress ?? true,
-    info: {
-      Title: `Sweat chloride test ${test.id}`,
-      Author: winAnsi(clinic.name),
-      Creator: 'OpenIonto',
-      CreationDate: input.generated_at,
-    },
+  const report = pdfReport({
+    title: `Sweat chloride test ${test.id}`,
+    author: clinic.name,
+    creationDate: input.generated_at,
+    compress: input.compress,
   });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  const L = 48;
-  const W = doc.page.width - 2 * L;
-  const text = (s: string, opts: PDFKit.Mixins.TextOptions = {}) => doc.text(winAnsi(s), opts);
-  const heading = (s: string) => {
-    doc.moveDown(0.6).font('Helvetica-Bold').fontSize(11);
-    text(s, { width: W });
-    doc.font('Helvetica').fontSize(9);
-  };
+  const { doc, left: L, width: W, text, heading } = report;
   const pair = (label: string, value: string) => {
     doc.font('Helvetica-Bold').fontSize(9);
     text(`${label}: `, { continued: true });
@@ -315,6 +280,5 @@ export function renderSweatTestReport(input: SweatReportInput): Promise<Buffer> 
       '.',
     { width: W },
   );
-  doc.end();
-  return done;
+  return report.finish();
 }
