@@ -8,6 +8,7 @@ import { nextCurrent } from '../clinic/titration.js';
 import type { TitrationSession } from '../clinic/titration.js';
 import type { ToleranceEntry } from '../clinic/tolerance.js';
 import { findProtocol } from '../protocols/protocol-library.js';
+import { followUpJson, titrationJson } from '../server/home-view.js';
 import type { HomeView } from './home-state.js';
 
 export interface FixtureSession {
@@ -61,15 +62,8 @@ export function homeViewFixture(o: {
       stopped_reason: status === 'stopped' ? 'burn recorded' : null,
       ...(o.tz ? { time_zone: o.tz } : {}),
     },
-    titration: { current_mA: t.current, step: t.step, reason: t.reason, limit_mA: t.limit, stopped: t.stopped },
-    follow_up: {
-      state: f.state,
-      next_due: f.nextDue,
-      overdue_days: f.overdueDays,
-      diary_prompt: f.diaryPrompt,
-      week: { from: f.week.from, to: f.week.to, dry_days: f.week.dryDays, answered: f.week.answered },
-      relapse: f.relapse ? { ...f.relapse } : null,
-    },
+    titration: titrationJson(t),
+    follow_up: followUpJson(f),
     protocol: {
       id: protocol.id,
       title: protocol.title,

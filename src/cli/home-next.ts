@@ -14,6 +14,7 @@ import { assessTolerance, toleranceEntrySchema } from '../clinic/tolerance.js';
 import type { ToleranceEntry } from '../clinic/tolerance.js';
 import { findProtocol } from '../protocols/protocol-library.js';
 import type { Protocol } from '../protocols/protocol-schema.js';
+import { followUpJson, titrationJson } from '../server/home-view.js';
 import { checkFrequency } from '../server/session-eligibility.js';
 import type { HeldSession } from '../server/session-eligibility.js';
 import { mA } from '../units/quantities.js';
@@ -240,21 +241,8 @@ export function homeNext(input: {
     ...base,
     source: 'local',
     plan,
-    titration: {
-      current_mA: Number(t.current),
-      step: t.step,
-      reason: t.reason,
-      limit_mA: Number(t.limit),
-      stopped: t.stopped,
-    },
-    follow_up: {
-      state: f.state,
-      next_due: f.nextDue,
-      overdue_days: f.overdueDays,
-      diary_prompt: f.diaryPrompt,
-      week: { from: f.week.from, to: f.week.to, dry_days: f.week.dryDays, answered: f.week.answered },
-      relapse: f.relapse ? { ...f.relapse } : null,
-    },
+    titration: titrationJson(t),
+    follow_up: followUpJson(f),
   };
 }
 

@@ -282,6 +282,25 @@ export async function homeFacts(store: Store, patient: Patient, plan: HomePlanRe
   return { protocol, plan, sessions, tolerance, titration, followUp, diary, timeZone: patient.time_zone };
 }
 
+/** The titrated current as the API shows it (currents in mA). */
+export const titrationJson = (t: TitrationResult): HomeView['titration'] => ({
+  current_mA: t.current,
+  step: t.step,
+  reason: t.reason,
+  limit_mA: t.limit,
+  stopped: t.stopped,
+});
+
+/** The follow-up as the API shows it. */
+export const followUpJson = (f: HomeFollowUp): HomeView['follow_up'] => ({
+  state: f.state,
+  next_due: f.nextDue,
+  overdue_days: f.overdueDays,
+  diary_prompt: f.diaryPrompt,
+  week: { from: f.week.from, to: f.week.to, dry_days: f.week.dryDays, answered: f.week.answered },
+  relapse: f.relapse === undefined ? null : { ...f.relapse },
+});
+
 export function viewOf(f: HomeFacts): HomeView {
   const { protocol, plan, sessions, tolerance, titration, followUp } = f;
   const caps = sessionCaps(protocol);
@@ -289,26 +308,8 @@ export function viewOf(f: HomeFacts): HomeView {
   for (const r of tolerance.values()) if (last === undefined || r.recorded_at > last.recorded_at) last = r;
   return {
     plan: planJson(plan),
-    titration: {
-      current_mA: titration.current,
-      step: titration.step,
-      reason: titration.reason,
-      limit_mA: titration.limit,
-      stopped: titration.stopped,
-    },
-    follow_up: {
-      state: followUp.state,
-      next_due: followUp.nextDue,
-      overdue_days: followUp.overdueDays,
-      diary_prompt: followUp.diaryPrompt,
-      week: {
-        from: followUp.week.from,
-        to: followUp.week.to,
-        dry_days: followUp.week.dryDays,
-        answered: followUp.week.answered,
-      },
-      relapse: followUp.relapse === undefined ? null : { ...followUp.relapse },
-    },
+    titration: titrationJson(titration),
+    follow_up: followUpJson(followUp),
     protocol: {
       id: protocol.id,
       title: protocol.title,
